@@ -1,0 +1,226 @@
+"""The company's side of the world: the team and its roles, the Alibaba.com accounts and who
+holds them, the company settings, notifications and the audit trail."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    BOSS = "boss", _("Boss")
+    OPS_MANAGER = "ops_manager", _("Operations manager")
+    OPS = "ops", _("Operations")
+    SALES = "sales", _("Salesperson")
+
+
+class UserQuerySet(models.QuerySet):
+    def salespeople(self):
+        return self.filter(role=Role.SALES)
+
+    def active_salespeople(self):
+        return self.filter(role=Role.SALES, is_active=True)
+
+    def operations(self):
+        return self.filter(role__in=(Role.OPS, Role.OPS_MANAGER))
+
+
+class InquiryHubUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.SALES)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    rfq_quota = models.PositiveIntegerField(
+        _("monthly RFQ quota"), null=True, blank=True, help_text=_("RFQ quotes allowed per month.")
+    )
+    is_away = models.BooleanField(
+        _("away"), default=False, help_text=_("On leave: allocation rules skip this salesperson.")
+    )
+
+    objects = InquiryHubUserManager()
+
+    class Meta:
+        verbose_name = _("team member")
+        verbose_name_plural = _("team")
+        ordering = ["username"]
+
+    def __str__(self):
+        return self.display_name or self.username
+
+    @property
+    def label(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_boss(self) -> bool:
+        return self.role == Role.BOSS
+
+    @property
+    def is_operations(self) -> bool:
+        return self.role in (Role.OPS, Role.OPS_MANAGER)
+
+    @property
+    def is_ops_manager(self) -> bool:
+        return self.role == Role.OPS_MANAGER
+
+    @property
+    def is_sales(self) -> bool:
+        return self.role == Role.SALES
+
+    @property
+    def reads_everything(self) -> bool:
+        """Boss and operations see the whole company; a salesperson only their own."""
+        return self.role in (Role.BOSS, Role.OPS, Role.OPS_MANAGER)
+
+
+class AccountKind(models.TextChoices):
+    MAIN = "main", _("Main account")
+    SUB = "sub", _("Sub-account")
+
+
+class Account(models.Model):
+    code = models.CharField(_("account code"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=AccountKind.choices, default=AccountKind.MAIN)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("main account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_accounts",
+        limit_choices_to={"kind": AccountKind.MAIN},
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Alibaba account")
+        verbose_name_plural = _("Alibaba accounts")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=AccountKind.MAIN, parent__isnull=True) | Q(kind=AccountKind.SUB, parent__isnull=False)
+                ),
+                name="account_sub_has_main_main_has_none",
+                violation_error_message=_("A sub-account needs its main account; a main account has none."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})" if self.name else self.code
+
+
+class AccountHolding(models.Model):
+    """Who held which account, from when to when: holding is history, not a field."""
+
+    account = models.ForeignKey(Account, verbose_name=_("account"), on_delete=models.CASCADE, related_name="holdings")
+    holder = models.ForeignKey(User, verbose_name=_("holder"), on_delete=models.PROTECT, related_name="holdings")
+    started_at = models.DateTimeField(_("from"), default=timezone.now)
+    ended_at = models.DateTimeField(_("until"), null=True, blank=True)
+    assigned_by = models.ForeignKey(
+        User, verbose_name=_("handed over by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("account holding")
+        verbose_name_plural = _("account holdings")
+        ordering = ["account", "-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=Q(ended_at__isnull=True), name="account_one_open_holding"
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_at__isnull=True) | Q(ended_at__gte=models.F("started_at")),
+                name="account_holding_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account.code} → {self.holder}"
+
+
+class CompanySettings(models.Model):
+    """The company's own settings; one row, created on first use."""
+
+    name = models.CharField(_("company name"), max_length=200, default="", blank=True)
+    attribution_window_days = models.PositiveIntegerField(
+        _("attribution window (days)"),
+        default=30,
+        help_text=_("An order counts for an inquiry when won within this many days of its arrival."),
+    )
+    reply_deadline_hours = models.PositiveIntegerField(
+        _("reply deadline (hours)"),
+        default=24,
+        help_text=_("Hours a salesperson has to reply to an allocated inquiry."),
+    )
+    sales_sla_hours = models.PositiveIntegerField(_("sales reply SLA (hours)"), default=24)
+
+    class Meta:
+        verbose_name = _("company settings")
+        verbose_name_plural = _("company settings")
+
+    def __str__(self):
+        return str(_("Company settings"))
+
+    @classmethod
+    def load(cls) -> "CompanySettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        OVERDUE = "overdue", _("Reply overdue")
+        ALLOCATED = "allocated", _("Inquiry allocated")
+        DISPUTE = "dispute", _("Quality dispute")
+        REPORT = "report", _("Report ready")
+        IMPORT = "import", _("Import finished")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    message = models.CharField(_("message"), max_length=500)
+    link = models.CharField(_("link"), max_length=300, blank=True)
+    inquiry = models.ForeignKey(
+        "inquiries.Inquiry", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.message
+
+
+class AuditEvent(models.Model):
+    """One write that matters: who, when, what, and the values that changed. Never edited."""
+
+    actor = models.ForeignKey(
+        User, verbose_name=_("by"), null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_events"
+    )
+    action = models.CharField(_("action"), max_length=50, db_index=True)
+    target_type = models.CharField(_("object type"), max_length=50)
+    target_id = models.CharField(_("object id"), max_length=50, blank=True)
+    inquiry = models.ForeignKey(
+        "inquiries.Inquiry", null=True, blank=True, on_delete=models.CASCADE, related_name="audit_events"
+    )
+    summary = models.CharField(_("summary"), max_length=500)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.summary}"

@@ -1,0 +1,82 @@
+from django.contrib import admin
+
+from inquiryhub.admin import RoleModelAdmin
+
+from .models import Allocation, FollowUp, Inquiry, Order, QualityVerdict, RfqQuote
+
+
+class ServiceWrittenAdmin(RoleModelAdmin):
+    """History rows are written by the services (with their audit trail); the admin only reads them."""
+
+    read_only_for_all = True
+
+
+@admin.register(Inquiry)
+class InquiryAdmin(RoleModelAdmin):
+    list_display = ("external_id", "account", "received_at", "source", "country", "owner", "state")
+    list_filter = ("state", "source", "account")
+    search_fields = ("external_id", "buyer_name", "buyer_company", "buyer_email", "product", "subject")
+    raw_id_fields = ("account", "rfq_quote")
+    readonly_fields = (
+        "owner",
+        "first_allocated_at",
+        "first_reply_at",
+        "reply_due_at",
+        "overdue_at",
+        "quality",
+        "state",
+        "lost_at",
+        "lost_reason",
+        "created_at",
+        "updated_at",
+    )
+    list_select_related = ("account", "owner")
+    date_hierarchy = "received_at"
+    show_full_result_count = False
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ServiceWrittenAdmin):
+    list_display = ("inquiry", "salesperson", "allocated_by", "assigned_at", "reason")
+    list_filter = ("reason",)
+    search_fields = ("inquiry__external_id", "salesperson__username")
+    raw_id_fields = ("inquiry", "salesperson", "allocated_by")
+    list_select_related = ("inquiry__account", "salesperson", "allocated_by")
+    show_full_result_count = False
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ServiceWrittenAdmin):
+    list_display = ("inquiry", "kind", "author", "happened_at", "next_action_on")
+    list_filter = ("kind",)
+    search_fields = ("inquiry__external_id", "note")
+    raw_id_fields = ("inquiry", "author")
+    list_select_related = ("inquiry__account", "author")
+    show_full_result_count = False
+
+
+@admin.register(QualityVerdict)
+class QualityVerdictAdmin(ServiceWrittenAdmin):
+    list_display = ("inquiry", "side", "verdict", "reason", "decided_by", "decided_at")
+    list_filter = ("side", "verdict", "reason")
+    search_fields = ("inquiry__external_id", "note")
+    raw_id_fields = ("inquiry", "decided_by")
+    list_select_related = ("inquiry__account", "decided_by")
+
+
+@admin.register(Order)
+class OrderAdmin(ServiceWrittenAdmin):
+    list_display = ("won_at", "amount_usd", "trade_assurance", "salesperson", "account", "inquiry", "cancelled_at")
+    list_filter = ("trade_assurance", "account")
+    search_fields = ("inquiry__external_id", "note")
+    raw_id_fields = ("inquiry", "salesperson", "account", "created_by")
+    list_select_related = ("inquiry__account", "salesperson", "account")
+    date_hierarchy = "won_at"
+
+
+@admin.register(RfqQuote)
+class RfqQuoteAdmin(ServiceWrittenAdmin):
+    list_display = ("rfq_id", "salesperson", "account", "quoted_at")
+    search_fields = ("rfq_id", "salesperson__username")
+    raw_id_fields = ("salesperson", "account")
+    list_select_related = ("salesperson", "account")

@@ -1,0 +1,349 @@
+"""Inquiries and everything that happens to them: allocation, follow-ups, quality verdicts,
+orders and RFQ quotes.
+
+Fields marked "maintained by services" are copies kept on the inquiry row for fast lists and
+reports; only the functions in inquiries/services.py write them.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Source(models.TextChoices):
+    INQUIRY = "inquiry", _("Store inquiry")
+    TM = "tm", _("TradeManager chat")
+    RFQ = "rfq", _("RFQ")
+
+
+class Quality(models.TextChoices):
+    VALID = "valid", _("Valid")
+    INVALID = "invalid", _("Invalid")
+
+
+class InvalidReason(models.TextChoices):
+    SPAM = "spam", _("Spam")
+    NO_REQUIREMENT = "no_requirement", _("No concrete requirement")
+    WRONG_CUSTOMER = "wrong_customer", _("Wrong customer type")
+    NO_RESPONSE = "no_response", _("Buyer never answered")
+    DUPLICATE = "duplicate", _("Duplicate")
+    OTHER = "other", _("Other")
+
+
+class InquiryState(models.TextChoices):
+    NEW = "new", _("New")
+    REPLIED = "replied", _("Replied")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    DISPUTED = "disputed", _("Disputed")
+    INVALID = "invalid", _("Invalid")
+
+
+class InquiryQuerySet(models.QuerySet):
+    def inbound(self):
+        return self.exclude(source=Source.RFQ)
+
+    def unassigned(self):
+        return self.filter(owner__isnull=True)
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class Inquiry(models.Model):
+    account = models.ForeignKey(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="inquiries"
+    )
+    external_id = models.CharField(_("inquiry number"), max_length=100)
+    received_at = models.DateTimeField(_("received"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.INQUIRY)
+    buyer_name = models.CharField(_("buyer name"), max_length=200, blank=True)
+    buyer_company = models.CharField(_("buyer company"), max_length=200, blank=True)
+    buyer_email = models.EmailField(_("buyer email"), max_length=254, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 alpha-2 code."))
+    product = models.CharField(_("product"), max_length=300, blank=True)
+    quantity = models.CharField(_("quantity"), max_length=100, blank=True)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    rfq_quote = models.ForeignKey(
+        "RfqQuote",
+        verbose_name=_("RFQ quote"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inquiries",
+    )
+
+    # Maintained by services.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_inquiries",
+    )
+    first_allocated_at = models.DateTimeField(_("first allocated"), null=True, blank=True)
+    first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
+    reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    overdue_at = models.DateTimeField(_("marked overdue"), null=True, blank=True)
+    quality = models.CharField(
+        _("quality"), max_length=10, choices=Quality.choices, blank=True, help_text=_("The verdict as it stands now.")
+    )
+    state = models.CharField(_("state"), max_length=10, choices=InquiryState.choices, default=InquiryState.NEW)
+    lost_reason = models.CharField(_("reason lost"), max_length=300, blank=True)
+    lost_at = models.DateTimeField(_("lost"), null=True, blank=True)
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = InquiryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("inquiry")
+        verbose_name_plural = _("inquiries")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "external_id"], name="inquiry_unique_id_per_account"),
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], name="inquiry_received_idx"),
+            models.Index(fields=["owner", "received_at"], name="inquiry_owner_received_idx"),
+            models.Index(fields=["account", "received_at"], name="inquiry_account_received_idx"),
+            models.Index(fields=["state", "received_at"], name="inquiry_state_received_idx"),
+            models.Index(fields=["received_at"], condition=Q(owner__isnull=True), name="inquiry_unassigned_idx"),
+            models.Index(fields=["buyer_email"], name="inquiry_buyer_email_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.account.code}/{self.external_id}" if self.account_id else self.external_id
+
+    def get_absolute_url(self):
+        return reverse("inquiries:detail", args=[self.pk])
+
+    @property
+    def is_inbound(self) -> bool:
+        return self.source != Source.RFQ
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.first_reply_at is None
+            and self.reply_due_at is not None
+            and self.reply_due_at < timezone.now()
+            and self.state in (InquiryState.NEW,)
+        )
+
+
+class Allocation(models.Model):
+    class Reason(models.TextChoices):
+        MANUAL = "manual", _("Manual")
+        RULE = "rule", _("Rule")
+        DEADLINE = "deadline", _("Reply deadline passed")
+        IMPORT = "import", _("Import")
+
+    inquiry = models.ForeignKey(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="allocations"
+    )
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="allocations"
+    )
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("allocated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="allocations_made",
+        help_text=_("Empty for rules and imports."),
+    )
+    assigned_at = models.DateTimeField(_("allocated at"), default=timezone.now)
+    reason = models.CharField(_("why"), max_length=10, choices=Reason.choices, default=Reason.MANUAL)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        ordering = ["inquiry", "assigned_at", "id"]
+        indexes = [
+            models.Index(fields=["inquiry", "assigned_at"], name="allocation_inquiry_at_idx"),
+            models.Index(fields=["salesperson", "assigned_at"], name="allocation_sales_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.inquiry} → {self.salesperson}"
+
+
+class FollowUp(models.Model):
+    class Kind(models.TextChoices):
+        REPLY = "reply", _("Reply")
+        QUOTE = "quote", _("Quote")
+        SAMPLE = "sample", _("Sample")
+        CALL = "call", _("Call")
+        MEETING = "meeting", _("Meeting")
+        EMAIL = "email", _("Email")
+        NOTE = "note", _("Note")
+
+    # Kinds that answer the buyer, and so start the reply-rate clock.
+    REPLY_KINDS = frozenset({Kind.REPLY, Kind.QUOTE, Kind.EMAIL, Kind.CALL})
+
+    inquiry = models.ForeignKey(Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="followups")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="followups"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    happened_at = models.DateTimeField(_("time"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+    next_action_on = models.DateField(_("next action"), null=True, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        ordering = ["inquiry", "happened_at", "id"]
+        indexes = [
+            models.Index(fields=["inquiry", "happened_at"], name="followup_inquiry_at_idx"),
+            models.Index(fields=["author", "next_action_on"], name="followup_next_action_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.inquiry}"
+
+
+class QualityVerdict(models.Model):
+    class Side(models.TextChoices):
+        SALES = "sales", _("Salesperson's flag")
+        OPERATIONS = "ops", _("Operations' decision")
+
+    inquiry = models.ForeignKey(Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="verdicts")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    side = models.CharField(_("side"), max_length=5, choices=Side.choices)
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Quality.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=InvalidReason.choices, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    decided_at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("quality verdict")
+        verbose_name_plural = _("quality verdicts")
+        ordering = ["inquiry", "decided_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(verdict=Quality.INVALID) | ~Q(reason=""),
+                name="verdict_invalid_needs_reason",
+                violation_error_message=_("An invalid verdict needs a reason."),
+            ),
+        ]
+        indexes = [models.Index(fields=["inquiry", "side", "decided_at"], name="verdict_inquiry_side_idx")]
+
+    def __str__(self):
+        return f"{self.inquiry}: {self.get_verdict_display()} ({self.get_side_display()})"
+
+
+class Order(models.Model):
+    inquiry = models.ForeignKey(
+        Inquiry,
+        verbose_name=_("inquiry"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text=_("Empty for repeat and offline orders."),
+    )
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    won_at = models.DateTimeField(_("won"))
+    amount_usd = models.DecimalField(_("amount (USD)"), max_digits=14, decimal_places=2)
+    trade_assurance = models.BooleanField(_("trade assurance"), default=False)
+    original_currency = models.CharField(_("original currency"), max_length=3, blank=True)
+    original_amount = models.DecimalField(_("original amount"), max_digits=14, decimal_places=2, null=True, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason cancelled"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-won_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount_usd__gte=0),
+                name="order_amount_not_negative",
+                violation_error_message=_("An order amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(original_amount__isnull=True) | Q(original_amount__gte=0),
+                name="order_original_amount_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["inquiry", "won_at"], name="order_inquiry_won_idx"),
+            models.Index(fields=["won_at"], name="order_won_idx"),
+            models.Index(fields=["salesperson", "won_at"], name="order_sales_won_idx"),
+        ]
+
+    def __str__(self):
+        return f"${self.amount_usd} {self.won_at:%Y-%m-%d}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class RfqQuote(models.Model):
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="rfq_quotes"
+    )
+    account = models.ForeignKey(
+        "accounts.Account",
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rfq_quotes",
+    )
+    rfq_id = models.CharField(_("RFQ number"), max_length=100)
+    quoted_at = models.DateTimeField(_("quoted"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("RFQ quote")
+        verbose_name_plural = _("RFQ quotes")
+        ordering = ["-quoted_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["salesperson", "rfq_id"], name="rfq_quote_unique_per_salesperson"),
+        ]
+        indexes = [models.Index(fields=["salesperson", "quoted_at"], name="rfq_quote_sales_at_idx")]
+
+    def __str__(self):
+        return self.rfq_id

@@ -1,0 +1,37 @@
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inquiries.models import Inquiry, Order, QualityVerdict
+from tests.factories import AccountFactory, InquiryFactory
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_duplicate_inquiry_id_on_the_same_account():
+    inquiry = InquiryFactory(external_id="A-1")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Inquiry.objects.create(account=inquiry.account, external_id="A-1", received_at=timezone.now())
+
+
+@pytest.mark.django_db
+def test_the_same_inquiry_id_is_fine_on_another_account():
+    InquiryFactory(external_id="A-1")
+    other = InquiryFactory(external_id="A-1", account=AccountFactory(code="other"))
+    assert Inquiry.objects.filter(external_id="A-1").count() == 2
+    assert other.pk is not None
+
+
+@pytest.mark.django_db
+def test_database_refuses_a_negative_order_amount():
+    inquiry = InquiryFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Order.objects.create(inquiry=inquiry, won_at=timezone.now(), amount_usd=Decimal("-0.01"))
+
+
+@pytest.mark.django_db
+def test_database_refuses_an_invalid_verdict_without_reason():
+    inquiry = InquiryFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        QualityVerdict.objects.create(inquiry=inquiry, side="ops", verdict="invalid", reason="")

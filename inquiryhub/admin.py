@@ -1,0 +1,64 @@
+"""The admin site: the operations manager edits, the boss reads, nobody else gets in.
+
+Writes through the admin leave an audit row like every other write; fields that services
+maintain (owner, first reply, state...) are read-only here so the admin cannot bypass them.
+"""
+
+from django.contrib import admin
+
+from accounts.audit import audit_record
+
+
+class InquiryHubAdminSite(admin.AdminSite):
+    site_header = "InquiryHub"
+    site_title = "InquiryHub"
+
+    def has_permission(self, request):
+        user = request.user
+        return user.is_active and (user.is_superuser or user.role in ("ops_manager", "boss"))
+
+
+class RoleModelAdmin(admin.ModelAdmin):
+    """Operations manager: full rights. Boss: view only. Every save and delete is audited."""
+
+    read_only_for_all = False
+
+    def _is_manager(self, request):
+        return request.user.is_active and (request.user.is_superuser or request.user.role == "ops_manager")
+
+    def has_module_permission(self, request):
+        return self.admin_site.has_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.has_permission(request)
+
+    def has_add_permission(self, request):
+        return self._is_manager(request) and not self.read_only_for_all
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_manager(request) and not self.read_only_for_all
+
+    def has_delete_permission(self, request, obj=None):
+        return self._is_manager(request) and not self.read_only_for_all
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
+        audit_record(
+            actor=request.user,
+            action=f"admin.{'change' if change else 'add'}",
+            target=obj,
+            summary=f"{obj._meta.verbose_name}: {obj}",
+            changes=changes,
+        )
+
+    def delete_model(self, request, obj):
+        audit_record(actor=request.user, action="admin.delete", target=obj, summary=f"{obj._meta.verbose_name}: {obj}")
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            audit_record(
+                actor=request.user, action="admin.delete", target=obj, summary=f"{obj._meta.verbose_name}: {obj}"
+            )
+        super().delete_queryset(request, queryset)

@@ -1,0 +1,37 @@
+"""The header's links, by role. A page appears here when it exists."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
+OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    roles: tuple[str, ...]
+
+
+NAV_ITEMS = [
+    NavItem(_("Home"), "home", (Role.BOSS, Role.OPS_MANAGER, Role.OPS, Role.SALES)),
+    NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
+]
+
+
+def nav_for(user, current_path: str) -> list[dict]:
+    if not user.is_authenticated:
+        return []
+    items = []
+    for item in NAV_ITEMS:
+        if user.role not in item.roles:
+            continue
+        url = reverse(item.url_name)
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": active})
+    return items
