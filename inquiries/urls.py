@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .views import browse
 
 app_name = "inquiries"
 
 urlpatterns = [
-    path("", views.inquiry_list, name="list"),
-    path("<int:pk>/", views.inquiry_detail, name="detail"),
+    path("", browse.inquiry_list, name="list"),
+    path("<int:pk>/", browse.inquiry_detail, name="detail"),
 ]

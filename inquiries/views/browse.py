@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django_tables2 import RequestConfig
 
-from .selectors import get_inquiry_for_user, inquiries_for_user, inquiry_timeline
-from .tables import InquiryTable
+from ..selectors import get_inquiry_for_user, inquiries_for_user, inquiry_timeline
+from ..tables import InquiryTable
 
 
 @login_required
