@@ -237,7 +237,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30 * 60
 CELERY_TASK_TIME_LIMIT = 35 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # /healthz reports a worker stale when this has not run for WORKER_HEARTBEAT_STALE_SECONDS.
+    "worker-heartbeat": {"task": "inquiryhub.heartbeat", "schedule": 60.0},
+}
+WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
 # Long imports and report computations must not hold up the small, frequent jobs.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {

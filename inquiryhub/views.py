@@ -1,5 +1,7 @@
 """Pages that belong to no single part of the business: the home page and the health check."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
@@ -20,31 +22,52 @@ def home(request):
     return render(request, "home.html", {"counts": home_counts(request.user)})
 
 
-@never_cache
-def healthz(request):
-    """For monitoring: database, Redis (when configured) and the last worker heartbeat."""
-    checks = {}
+def _check_database() -> str:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-        checks["database"] = "ok"
+        return "ok"
     except Exception as exc:  # noqa: BLE001 - any failure is the answer here
-        checks["database"] = f"error: {exc.__class__.__name__}"
-    if settings.REDIS_URL:
-        try:
-            import redis
+        return f"error: {exc.__class__.__name__}"
 
-            redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
-            checks["redis"] = "ok"
-        except Exception as exc:  # noqa: BLE001
-            checks["redis"] = f"error: {exc.__class__.__name__}"
+
+def _check_redis() -> str:
     try:
-        beat = cache.get(HEARTBEAT_KEY)
-    except Exception:  # noqa: BLE001
-        beat = None
-    checks["worker_heartbeat"] = beat or "none"
-    healthy = all(v == "ok" for k, v in checks.items() if k != "worker_heartbeat")
+        import redis
+
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2).ping()
+        return "ok"
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}"
+
+
+def _check_worker() -> tuple[str, str | None]:
+    try:
+        stamp = cache.get(HEARTBEAT_KEY)
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}", None
+    if not stamp:
+        return "no heartbeat", None
+    age = timezone.now() - dt.datetime.fromisoformat(stamp)
+    if age > dt.timedelta(seconds=settings.WORKER_HEARTBEAT_STALE_SECONDS):
+        return "stale", stamp
+    return "ok", stamp
+
+
+@never_cache
+def healthz(request):
+    """For monitoring: database, Redis (when configured) and a recent worker heartbeat; 503 if any fails."""
+    checks = {"database": _check_database()}
+    if settings.REDIS_URL:
+        checks["redis"] = _check_redis()
+    checks["worker"], last_beat = _check_worker()
+    healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "error", "checks": checks, "time": timezone.now().isoformat()},
+        {
+            "status": "ok" if healthy else "error",
+            "checks": checks,
+            "worker_heartbeat": last_beat,
+            "time": timezone.now().isoformat(),
+        },
         status=200 if healthy else 503,
     )
