@@ -175,9 +175,10 @@ def buyer_make(rng: random.Random) -> Buyer:
     firsts, lasts = NAMES[region]
     first, last = rng.choice(firsts), rng.choice(lasts)
     if rng.random() < 0.5:
-        company = f"{last} {rng.choice(COMPANY_KINDS)} {suffix}"
+        company = f"{last} {rng.choice(COMPANY_KINDS)}"
     else:
-        company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)} {suffix}"
+        company = f"{rng.choice(COMPANY_WORDS)} {rng.choice(COMPANY_KINDS)}"
+    company = f"{suffix} {company}" if suffix == "PT" else f"{company} {suffix}"  # PT Maju Lighting
     slug = "".join(ch for ch in company.split(" ")[0].lower() if ch.isalnum()) + rng.choice(
         ("lighting", "electric", "trade", "group", "led")
     )
