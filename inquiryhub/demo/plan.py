@@ -495,7 +495,9 @@ class _Planner:
     def answer(
         self, rng: random.Random, inquiry: Inquiry, owner: str, habit: Habit, allocated: dt.datetime, account
     ) -> None:
-        recent = inquiry.received_at > self.now - dt.timedelta(days=14)
+        # Unanswered inquiries are closed as lost 14-16 days on; younger ones still get their answer,
+        # so that "past the reply deadline" shows this week's misses, not a year's.
+        recent = inquiry.received_at > self.now - dt.timedelta(days=17)
         poor = inquiry.nature != "good"
         flags = rng.random() < (habit.flag_bad if poor else habit.flag_good)
         if flags:
