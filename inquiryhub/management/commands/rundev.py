@@ -5,6 +5,7 @@ REDIS_URL is set, kombu's filesystem transport otherwise. Ctrl-C stops all of it
 """
 
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,14 @@ class Command(BaseCommand):
                 cwd=settings.BASE_DIR,
             )  # fmt: skip
             self.stdout.write(self.style.SUCCESS(f"Celery worker and beat started (pid {worker.pid})."))
+        # A plain `kill` (SIGTERM) stops the worker too, as Ctrl-C does.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:
             if worker is not None and worker.poll() is None:
                 worker.terminate()
-                worker.wait(15)
+                try:
+                    worker.wait(15)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
