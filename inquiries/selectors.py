@@ -188,6 +188,14 @@ def workspace_counts(user: User) -> dict[str, int]:
     return {key: value or 0 for key, value in counts.items()}
 
 
+def sales_nav_counts(user: User) -> dict[str, int]:
+    """workspace_counts, remembered on the user object: the header and the page share one query."""
+    cached = getattr(user, "_sales_nav_counts", None)
+    if cached is None:
+        cached = user._sales_nav_counts = workspace_counts(user)
+    return cached
+
+
 def my_inquiries(user: User, section: str) -> QuerySet[Inquiry]:
     """One tab of "My inquiries": the most urgent first, with the latest follow-up's plan."""
     now, today = timezone.now(), company_today()

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from .navigation import nav_counts, nav_for
+from .navigation import nav_for
 
 
 def navigation(request):
@@ -8,7 +8,7 @@ def navigation(request):
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "company_time_zone": settings.TIME_ZONE}
     return {
-        "nav_items": nav_for(user, request.path, nav_counts(request)),
+        "nav_items": nav_for(user, request.path),
         "unread_notifications": user.notifications.filter(read_at__isnull=True).count(),
         "company_time_zone": settings.TIME_ZONE,
     }

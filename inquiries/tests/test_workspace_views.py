@@ -204,6 +204,37 @@ def test_only_the_owner_sees_the_action_forms_on_the_inquiry_page(world, cast, c
     assert client_for(cast["sales_b"]).get(url).status_code == 404
 
 
+@pytest.mark.django_db
+def test_the_header_counts_what_the_salesperson_must_act_on_and_turns_red_when_something_is_late(cast, client_for):
+    a = cast["sales_a"]
+    InquiryFactory(owner=a, reply_due_at=timezone.now() + dt.timedelta(hours=3))
+    client = in_english(client_for(a))
+
+    calm = client.get(reverse("inquiries:rfq_quotes")).content.decode()
+    InquiryFactory(owner=a, reply_due_at=timezone.now() - dt.timedelta(hours=3))
+    late = client.get(reverse("inquiries:rfq_quotes")).content.decode()
+
+    assert re.search(r'My inquiries <span class="badge">1</span>', calm)
+    assert re.search(r'My inquiries <span class="badge alert">2</span>', late)
+    assert "badge" not in client_for(cast["ops"]).get("/").content.decode().split("</nav>")[0]
+
+
+@pytest.mark.django_db
+def test_my_inquiries_shows_time_left_and_marks_the_late_ones(cast, client_for):
+    a = cast["sales_a"]
+    late = InquiryFactory(owner=a, subject="Late one", reply_due_at=timezone.now() - dt.timedelta(hours=3, minutes=1))
+    InquiryFactory(owner=a, subject="Calm one", reply_due_at=timezone.now() + dt.timedelta(hours=20, seconds=30))
+    InquiryFactory(owner=cast["sales_b"], subject="Not mine")
+
+    html = in_english(client_for(a)).get(reverse("inquiries:mine")).content.decode()
+
+    rows = re.findall(r'<li class="inq-row( is-late)?">.*?</li>', html, flags=re.S)
+    assert len(rows) == 2 and rows[0] == " is-late"
+    assert late.get_absolute_url() in html and "Not mine" not in html
+    assert '<span class="due due-late"' in html and "Overdue by 3\xa0hours" in html
+    assert "20\xa0hours left" in html
+
+
 # ---------------------------------------------------------------------------------------------
 # Follow-ups
 

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import sales_required
-from inquiryhub.navigation import nav_counts
 
 from .. import services
 from ..forms import (
@@ -43,6 +42,7 @@ from ..selectors import (
     rfq_inquiries_unlinked,
     rfq_quota_usage,
     rfq_quotes_for_salesperson,
+    sales_nav_counts,
 )
 
 PER_PAGE = 25
@@ -123,7 +123,7 @@ def my_inquiry_list(request):
     if section not in MySection.values:
         section = MySection.TO_REPLY
     page = Paginator(my_inquiries(request.user, section), PER_PAGE).get_page(request.GET.get("page"))
-    counts = nav_counts(request)
+    counts = sales_nav_counts(request.user)
     tabs = [{"key": s.value, "label": s.label, "count": counts.get(_COUNT_OF[s], 0)} for s in MySection]
     return render(
         request,
