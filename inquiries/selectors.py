@@ -10,7 +10,7 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, TextChoices
+from django.db.models import Count, F, Prefetch, Q, QuerySet, TextChoices
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -149,17 +149,8 @@ def company_month_start() -> dt.datetime:
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def _latest_followup(field: str) -> Subquery:
-    # The plan that counts is the one written last: a newer follow-up replaces the older plan.
-    return Subquery(FollowUp.objects.filter(inquiry=OuterRef("pk")).order_by("-happened_at", "-id").values(field)[:1])
-
-
 def _my_inquiries_base(user: User) -> QuerySet[Inquiry]:
-    return (
-        inquiries_for_user(user)
-        .filter(owner=user)
-        .annotate(next_action_on=_latest_followup("next_action_on"), last_followup_at=_latest_followup("happened_at"))
-    )
+    return inquiries_for_user(user).filter(owner=user)
 
 
 def _section_filters(now: dt.datetime, today: dt.date) -> dict[str, Q]:
@@ -197,7 +188,7 @@ def sales_nav_counts(user: User) -> dict[str, int]:
 
 
 def my_inquiries(user: User, section: str) -> QuerySet[Inquiry]:
-    """One tab of "My inquiries": the most urgent first, with the latest follow-up's plan."""
+    """One tab of "My inquiries": the most urgent first."""
     now, today = timezone.now(), company_today()
     qs = _my_inquiries_base(user).select_related("account")
     if section == MySection.ALL:

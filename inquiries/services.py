@@ -203,6 +203,8 @@ def _copy_service_fields(source: Inquiry, target: Inquiry) -> None:
         "state",
         "lost_at",
         "lost_reason",
+        "last_followup_at",
+        "next_action_on",
     ):
         setattr(target, field, getattr(source, field))
 
@@ -222,10 +224,11 @@ class FollowUpRequest:
 
 
 def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) -> list[FollowUp]:
-    """Write follow-ups; a reply-kind one moves the inquiry's first-reply time earlier if it is."""
+    """Write follow-ups; a reply-kind one moves the inquiry's first-reply time earlier if it is, and
+    the latest one sets the inquiry's last follow-up time and next follow-up date."""
     if not requests:
         return []
-    followups, touched, events = [], {}, []
+    followups, touched, replied, events = [], {}, {}, []
     for request in requests:
         inquiry = request.inquiry
         followups.append(
@@ -242,6 +245,11 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
             inquiry.first_reply_at is None or request.happened_at < inquiry.first_reply_at
         ):
             inquiry.first_reply_at = request.happened_at
+            touched[inquiry.pk] = replied[inquiry.pk] = inquiry
+        # The latest follow-up's plan is the inquiry's plan; a back-dated one does not replace it.
+        if inquiry.last_followup_at is None or request.happened_at >= inquiry.last_followup_at:
+            inquiry.last_followup_at = request.happened_at
+            inquiry.next_action_on = request.next_action_on
             touched[inquiry.pk] = inquiry
         events.append(
             _audit_event(
@@ -254,9 +262,13 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
             )
         )
     FollowUp.objects.bulk_create(followups, batch_size=1000)
-    Inquiry.objects.bulk_update(list(touched.values()), ["first_reply_at", "updated_at"], batch_size=1000)
+    Inquiry.objects.bulk_update(
+        list(touched.values()),
+        ["first_reply_at", "last_followup_at", "next_action_on", "updated_at"],
+        batch_size=1000,
+    )
     _audit_many(events)
-    inquiries_refresh_derived(inquiry_ids=touched.keys())
+    inquiries_refresh_derived(inquiry_ids=replied.keys())
     return followups
 
 

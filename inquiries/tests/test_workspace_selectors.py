@@ -24,9 +24,7 @@ SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 def plan(inquiry, author, *, on, at=None, kind=FollowUp.Kind.NOTE):
-    return FollowUp.objects.create(
-        inquiry=inquiry, author=author, kind=kind, happened_at=at or timezone.now(), next_action_on=on
-    )
+    return services.followup_log(inquiry=inquiry, author=author, kind=kind, happened_at=at, next_action_on=on)
 
 
 @pytest.fixture
@@ -93,12 +91,16 @@ def test_a_newer_follow_up_replaces_the_older_plan(sales_a):
 
 
 @pytest.mark.django_db
-def test_the_rows_carry_the_latest_plan_and_the_last_follow_up_time(sales_a):
-    inquiry = InquiryFactory(owner=sales_a)
-    first = timezone.now() - dt.timedelta(days=2)
-    plan(inquiry, sales_a, on=company_today() + dt.timedelta(days=3), at=first)
-    (row,) = my_inquiries(sales_a, MySection.ALL)
-    assert (row.next_action_on, row.last_followup_at) == (company_today() + dt.timedelta(days=3), first)
+def test_a_back_dated_follow_up_does_not_replace_the_newer_plan(sales_a):
+    inquiry = InquiryFactory(owner=sales_a, state=InquiryState.REPLIED)
+    latest = timezone.now() - dt.timedelta(hours=1)
+    plan(inquiry, sales_a, on=company_today(), at=latest)
+
+    plan(inquiry, sales_a, on=None, at=latest - dt.timedelta(days=1))
+
+    inquiry.refresh_from_db()
+    assert (inquiry.last_followup_at, inquiry.next_action_on) == (latest, company_today())
+    assert [i.pk for i in my_inquiries(sales_a, MySection.TODAY)] == [inquiry.pk]
 
 
 @pytest.mark.django_db

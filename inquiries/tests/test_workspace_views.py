@@ -573,7 +573,7 @@ def test_my_inquiries_reads_a_fixed_number_of_queries(cast, client_for, django_a
         inquiry = InquiryFactory(owner=a, reply_due_at=timezone.now() - dt.timedelta(hours=n % 3))
         due = {"today": today, "overdue": today - dt.timedelta(days=1)}.get(tab)
         if due:
-            FollowUp.objects.create(inquiry=inquiry, author=a, kind="note", next_action_on=due)
+            services.followup_log(inquiry=inquiry, author=a, kind="note", next_action_on=due)
     client = client_for(a)
     # session, user, badge counts (one query), notifications, page count, page rows
     response = _page_of(client, f"{reverse('inquiries:mine')}?tab={tab}", django_assert_num_queries, 6)
