@@ -355,6 +355,8 @@ def quality_flag(*, inquiry: Inquiry, by: User, reason: str, note: str = "") -> 
         raise ValidationError(_("This inquiry is already waiting for operations to review your flag."))
     if locked.quality == Quality.INVALID:
         raise ValidationError(_("Operations have already judged this inquiry invalid."))
+    if locked.state == InquiryState.WON:
+        raise ValidationError(_("This inquiry has an order: a buyer who ordered is not an invalid inquiry."))
     (verdict,) = quality_verdicts_record_many(
         requests=[VerdictRequest(inquiry, QualityVerdict.Side.SALES, Quality.INVALID, reason, note, decided_by=by)],
         by=by,

@@ -138,6 +138,15 @@ def test_a_flag_cannot_be_sent_while_one_waits_or_after_operations_judged_invali
 
 
 @pytest.mark.django_db
+def test_an_inquiry_with_an_order_cannot_be_flagged_invalid(sales_a):
+    inquiry = InquiryFactory(owner=sales_a)
+    services.order_record(by=sales_a, inquiry=inquiry, won_at=timezone.now(), amount_usd=Decimal("10"))
+    with pytest.raises(ValidationError, match="has an order"):
+        services.quality_flag(inquiry=inquiry, by=sales_a, reason="spam")
+    assert not inquiry.verdicts.exists()
+
+
+@pytest.mark.django_db
 def test_a_flag_operations_overturned_can_be_raised_again_with_new_facts(sales_a, ops_manager):
     inquiry = InquiryFactory(owner=sales_a)
     services.quality_flag(inquiry=inquiry, by=sales_a, reason="no_requirement")

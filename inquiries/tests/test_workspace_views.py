@@ -19,6 +19,12 @@ from tests.factories import AccountFactory, InquiryFactory
 ROLES = ["boss", "ops_manager", "ops", "sales_a", "sales_b", None]
 
 
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    # The cast's passwords are hashed for every test of the role matrix; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def allocated(salesperson, by, **fields):
     """An inquiry allocated to `salesperson` the way operations do it, with its reply deadline."""
     inquiry = InquiryFactory(**fields)
@@ -233,6 +239,18 @@ def test_my_inquiries_shows_time_left_and_marks_the_late_ones(cast, client_for):
     assert late.get_absolute_url() in html and "Not mine" not in html
     assert '<span class="due due-late"' in html and "Overdue by 3\xa0hours" in html
     assert "20\xa0hours left" in html
+
+
+@pytest.mark.django_db
+def test_a_won_inquiry_offers_no_flag_and_no_lost_mark_but_its_orders_to_edit(world, cast, client_for):
+    inquiry, order = world["inquiry"], world["order"]
+    html = client_for(cast["sales_a"]).get(inquiry.get_absolute_url()).content.decode()
+
+    assert reverse("inquiries:flag", args=[inquiry.pk]) not in html
+    assert reverse("inquiries:mark_lost", args=[inquiry.pk]) not in html
+    assert reverse("inquiries:order_create", args=[inquiry.pk]) in html
+    assert reverse("inquiries:order_edit", args=[order.pk]) in html
+    assert "US$900.00" in html
 
 
 # ---------------------------------------------------------------------------------------------

@@ -86,7 +86,9 @@ def owner_actions(user: User, inquiry: Inquiry, timeline: list[dict]) -> dict | 
     is_open = inquiry.state not in (InquiryState.LOST, InquiryState.INVALID)
     context = {
         "followup_form": FollowUpForm(inquiry=inquiry),
-        "can_flag": inquiry.state != InquiryState.DISPUTED and inquiry.quality != Quality.INVALID,
+        # A flag or a lost mark the service would refuse is not offered.
+        "can_flag": inquiry.state not in (InquiryState.DISPUTED, InquiryState.WON)
+        and inquiry.quality != Quality.INVALID,
         "can_record_order": inquiry.state != InquiryState.INVALID,
         "can_mark_lost": is_open and inquiry.state != InquiryState.WON and inquiry.lost_at is None,
         "rfq_link_form": None,
