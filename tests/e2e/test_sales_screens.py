@@ -116,7 +116,7 @@ def desk(sales_a, ops_manager):
         subject="Re: RFQ high bay 200W",
     )
     services.inquiry_link_rfq_quote(inquiry=rfq, quote=quote, by=sales_a)
-    _allocated(
+    unlinked = _allocated(
         sales_a,
         ops_manager,
         account=account,
@@ -126,7 +126,7 @@ def desk(sales_a, ops_manager):
     )
     for n in range(12):
         services.rfq_quote_log(salesperson=sales_a, rfq_id=f"RFQ-2024-0002{n:02d}", account=account)
-    return {"late": late, "long": long, "order": order}  # fmt: skip
+    return {"late": late, "long": long, "order": order, "unlinked": unlinked}
 
 
 def _fits(page) -> None:
@@ -164,6 +164,11 @@ def test_every_workspace_page_fits_the_screen_and_shows_its_errors(new_page, sho
     page.click(".timeline .tl-more label")
     expect(entries.nth(20)).to_be_visible()
     shots(page, "inquiry-long-timeline-open")
+
+    page.goto(desk["unlinked"].get_absolute_url())
+    expect(page.locator("select[name=quote]")).to_be_visible()
+    _fits(page)
+    shots(page, "inquiry-rfq-unlinked")
 
     page.goto(reverse("inquiries:followup_create", args=[desk["late"].pk]))
     page.fill("input[name=happened_at]", "2099-01-01T10:00")
