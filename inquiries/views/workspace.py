@@ -2,7 +2,7 @@
 (follow-ups, quality flags, orders, lost), RFQ quotes.
 
 Only the owning salesperson writes here: the role decorator turns other roles away (403) and the
-access helpers answer 404 for another salesperson's inquiry, order or follow-up.
+access helpers answer 404 for another salesperson's inquiry or order.
 """
 
 from __future__ import annotations
