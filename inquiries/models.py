@@ -96,6 +96,10 @@ class Inquiry(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=InquiryState.choices, default=InquiryState.NEW)
     lost_reason = models.CharField(_("reason lost"), max_length=300, blank=True)
     lost_at = models.DateTimeField(_("lost"), null=True, blank=True)
+    last_followup_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
+    next_action_on = models.DateField(
+        _("next follow-up"), null=True, blank=True, help_text=_("The plan of the latest follow-up.")
+    )
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -116,6 +120,7 @@ class Inquiry(models.Model):
             models.Index(fields=["state", "received_at"], name="inquiry_state_received_idx"),
             models.Index(fields=["received_at"], condition=Q(owner__isnull=True), name="inquiry_unassigned_idx"),
             models.Index(fields=["buyer_email"], name="inquiry_buyer_email_idx"),
+            models.Index(fields=["owner", "next_action_on"], name="inquiry_owner_next_action_idx"),
         ]
 
     def __str__(self):
@@ -347,3 +352,19 @@ class RfqQuote(models.Model):
 
     def __str__(self):
         return self.rfq_id
+
+
+class FormSubmission(models.Model):
+    """A one-time token of a form the salesperson submitted: a second submit of the same form is
+    recognised and does not write twice, however fast the two requests arrive."""
+
+    token = models.UUIDField(_("form token"), unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("submitted"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self):
+        return str(self.token)

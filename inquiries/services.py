@@ -9,12 +9,13 @@ first reply, reply deadline, quality, state) true; nothing else writes those fie
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,6 +25,7 @@ from accounts.models import Account, AuditEvent, CompanySettings, Role, User
 from .models import (
     Allocation,
     FollowUp,
+    FormSubmission,
     Inquiry,
     InquiryState,
     InvalidReason,
@@ -31,6 +33,7 @@ from .models import (
     Quality,
     QualityVerdict,
     RfqQuote,
+    Source,
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -200,6 +203,8 @@ def _copy_service_fields(source: Inquiry, target: Inquiry) -> None:
         "state",
         "lost_at",
         "lost_reason",
+        "last_followup_at",
+        "next_action_on",
     ):
         setattr(target, field, getattr(source, field))
 
@@ -219,10 +224,11 @@ class FollowUpRequest:
 
 
 def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) -> list[FollowUp]:
-    """Write follow-ups; a reply-kind one moves the inquiry's first-reply time earlier if it is."""
+    """Write follow-ups; a reply-kind one moves the inquiry's first-reply time earlier if it is, and
+    the latest one sets the inquiry's last follow-up time and next follow-up date."""
     if not requests:
         return []
-    followups, touched, events = [], {}, []
+    followups, touched, replied, events = [], {}, {}, []
     for request in requests:
         inquiry = request.inquiry
         followups.append(
@@ -239,6 +245,11 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
             inquiry.first_reply_at is None or request.happened_at < inquiry.first_reply_at
         ):
             inquiry.first_reply_at = request.happened_at
+            touched[inquiry.pk] = replied[inquiry.pk] = inquiry
+        # The latest follow-up's plan is the inquiry's plan; a back-dated one does not replace it.
+        if inquiry.last_followup_at is None or request.happened_at >= inquiry.last_followup_at:
+            inquiry.last_followup_at = request.happened_at
+            inquiry.next_action_on = request.next_action_on
             touched[inquiry.pk] = inquiry
         events.append(
             _audit_event(
@@ -251,9 +262,13 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
             )
         )
     FollowUp.objects.bulk_create(followups, batch_size=1000)
-    Inquiry.objects.bulk_update(list(touched.values()), ["first_reply_at", "updated_at"], batch_size=1000)
+    Inquiry.objects.bulk_update(
+        list(touched.values()),
+        ["first_reply_at", "last_followup_at", "next_action_on", "updated_at"],
+        batch_size=1000,
+    )
     _audit_many(events)
-    inquiries_refresh_derived(inquiry_ids=touched.keys())
+    inquiries_refresh_derived(inquiry_ids=replied.keys())
     return followups
 
 
@@ -335,6 +350,13 @@ def quality_verdicts_record_many(*, requests: Sequence[VerdictRequest], by: User
 @transaction.atomic
 def quality_flag(*, inquiry: Inquiry, by: User, reason: str, note: str = "") -> QualityVerdict:
     """A salesperson claims an inquiry is invalid; it waits for operations' review as disputed."""
+    locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if locked.state == InquiryState.DISPUTED:
+        raise ValidationError(_("This inquiry is already waiting for operations to review your flag."))
+    if locked.quality == Quality.INVALID:
+        raise ValidationError(_("Operations have already judged this inquiry invalid."))
+    if locked.state == InquiryState.WON:
+        raise ValidationError(_("This inquiry has an order: a buyer who ordered is not an invalid inquiry."))
     (verdict,) = quality_verdicts_record_many(
         requests=[VerdictRequest(inquiry, QualityVerdict.Side.SALES, Quality.INVALID, reason, note, decided_by=by)],
         by=by,
@@ -419,8 +441,17 @@ def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> 
 @transaction.atomic
 def order_record(*, by: User | None, **fields) -> Order:
     """Record one won order (see OrderRequest for the fields)."""
+    _check_won_at(fields.get("won_at"), fields.get("inquiry"))
     (order,) = orders_record_many(requests=[OrderRequest(**fields)], by=by)
     return order
+
+
+def _check_won_at(won_at: dt.datetime | None, inquiry: Inquiry | None) -> None:
+    # A few minutes of tolerance for a phone whose clock runs ahead of the server's.
+    if won_at is not None and won_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"won_at": _("An order cannot be won in the future.")})
+    if won_at is not None and inquiry is not None and won_at < inquiry.received_at:
+        raise ValidationError({"won_at": _("An order cannot be won before its inquiry arrived.")})
 
 
 ORDER_EDITABLE_FIELDS = ("won_at", "amount_usd", "trade_assurance", "original_currency", "original_amount", "note")
@@ -440,6 +471,8 @@ def order_update(*, order: Order, by: User | None, **fields) -> Order:
             setattr(locked, name, value)
     if locked.amount_usd < 0:
         raise ValidationError({"amount_usd": _("An order amount cannot be negative.")})
+    if "won_at" in changes:
+        _check_won_at(locked.won_at, locked.inquiry)
     if changes:
         locked.save()
         audit_record(
@@ -485,6 +518,10 @@ def inquiry_mark_lost(*, inquiry: Inquiry, by: User, reason: str, at: dt.datetim
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the inquiry was lost.")})
     locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if locked.state == InquiryState.WON:
+        raise ValidationError(_("This inquiry has an order: cancel the order before marking it lost."))
+    if locked.lost_at is not None:
+        raise ValidationError(_("This inquiry is already marked lost."))
     locked.lost_at = at or timezone.now()
     locked.lost_reason = reason.strip()
     locked.save(update_fields=["lost_at", "lost_reason", "updated_at"])
@@ -529,3 +566,53 @@ def rfq_quote_log(
         changes={"rfq_id": rfq_id, "quoted_at": quote.quoted_at.isoformat()},
     )
     return quote
+
+
+@transaction.atomic
+def inquiry_link_rfq_quote(*, inquiry: Inquiry, quote: RfqQuote, by: User) -> Inquiry:
+    """Tie an RFQ-sourced inquiry to the quote that brought it: the salesperson's own work."""
+    locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
+    if locked.source != Source.RFQ:
+        raise ValidationError(_("Only an inquiry that came from an RFQ can be linked to an RFQ quote."))
+    if locked.owner_id is None or quote.salesperson_id != locked.owner_id:
+        raise ValidationError({"quote": _("Choose one of the inquiry owner's own RFQ quotes.")})
+    previous = locked.rfq_quote_id
+    locked.rfq_quote = quote
+    locked.save(update_fields=["rfq_quote", "updated_at"])
+    audit_record(
+        actor=by,
+        action="inquiry.rfq_link",
+        target=locked,
+        inquiry=locked,
+        summary=_("Linked to RFQ quote %(rfq)s") % {"rfq": quote.rfq_id},
+        changes={"rfq_quote": [previous, quote.pk]},
+    )
+    inquiry.rfq_quote = quote
+    return inquiry
+
+
+# ---------------------------------------------------------------------------------------------
+# One-time form tokens
+
+
+class AlreadySubmitted(Exception):
+    """The same form was submitted before: what it asked for is already done."""
+
+
+def form_submission_claim(*, user: User, token: uuid.UUID) -> FormSubmission:
+    """Spend a form's one-time token, or raise AlreadySubmitted when it was spent before.
+
+    Call it inside the transaction that does the form's work, so that a failed write gives the
+    token back. A second request racing the first waits on the unique index, then fails here.
+    """
+    try:
+        with transaction.atomic():
+            return FormSubmission.objects.create(token=token, user=user)
+    except IntegrityError:
+        raise AlreadySubmitted from None
+
+
+def form_submissions_purge(*, older_than: dt.timedelta = dt.timedelta(days=30)) -> int:
+    """Forget tokens too old for anyone to resubmit their form; returns how many went."""
+    deleted, _rows = FormSubmission.objects.filter(created_at__lt=timezone.now() - older_than).delete()
+    return deleted

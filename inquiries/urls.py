@@ -1,10 +1,20 @@
 from django.urls import path
 
-from .views import browse
+from .views import browse, workspace
 
 app_name = "inquiries"
 
 urlpatterns = [
     path("", browse.inquiry_list, name="list"),
     path("<int:pk>/", browse.inquiry_detail, name="detail"),
+    # The salesperson's workspace.
+    path("mine/", workspace.my_inquiry_list, name="mine"),
+    path("<int:pk>/follow-ups/new/", workspace.followup_create, name="followup_create"),
+    path("<int:pk>/flag/", workspace.quality_flag_create, name="flag"),
+    path("<int:pk>/orders/new/", workspace.order_create, name="order_create"),
+    path("<int:pk>/lost/", workspace.inquiry_lost, name="mark_lost"),
+    path("<int:pk>/rfq-quote/", workspace.rfq_link, name="rfq_link"),
+    path("orders/<int:pk>/edit/", workspace.order_edit, name="order_edit"),
+    path("orders/<int:pk>/cancel/", workspace.order_cancel, name="order_cancel"),
+    path("rfq/", workspace.rfq_quote_list, name="rfq_quotes"),
 ]

@@ -1,5 +1,6 @@
 """The header's links, by role. A page appears here when it exists."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -11,15 +12,33 @@ READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
 OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
 
 
+def _sales_count(key: str) -> Callable:
+    def count(user):
+        from inquiries.selectors import sales_nav_counts
+
+        return sales_nav_counts(user)[key]
+
+    return count
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
     roles: tuple[str, ...]
+    # count(user) -> a number shown beside the label (falsy: none shown); keep it one cheap query.
+    count: Callable | None = None
+    # alert(user) -> whether that number shows red, because something behind it is late.
+    alert: Callable | None = None
 
 
 NAV_ITEMS = [
-    NavItem(_("Home"), "home", (Role.BOSS, Role.OPS_MANAGER, Role.OPS, Role.SALES)),
+    # A salesperson's home is "My inquiries" (the home page redirects there).
+    NavItem(_("Home"), "home", READERS),
+    NavItem(
+        _("My inquiries"), "inquiries:mine", (Role.SALES,), count=_sales_count("to_act"), alert=_sales_count("overdue")
+    ),
+    NavItem(_("RFQ quotes"), "inquiries:rfq_quotes", (Role.SALES,)),
     NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
 ]
 
@@ -33,5 +52,10 @@ def nav_for(user, current_path: str) -> list[dict]:
             continue
         url = reverse(item.url_name)
         active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        entry = {"label": item.label, "url": url, "active": active}
+        if item.count is not None:
+            entry["count"] = item.count(user)
+        if item.alert is not None:
+            entry["alert"] = bool(item.alert(user))
+        items.append(entry)
     return items

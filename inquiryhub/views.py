@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
@@ -18,7 +18,12 @@ from .tasks import HEARTBEAT_KEY
 
 @login_required
 def home(request):
-    """Each role's starting page: the numbers that need attention and where to go next."""
+    """Each role's starting page: the numbers that need attention and where to go next.
+
+    A salesperson starts on "My inquiries", which is exactly that for them.
+    """
+    if request.user.is_sales:
+        return redirect("inquiries:mine")
     return render(request, "home.html", {"counts": home_counts(request.user)})
 
 

@@ -4,6 +4,7 @@ from django_tables2 import RequestConfig
 
 from ..selectors import get_inquiry_for_user, inquiries_for_user, inquiry_timeline
 from ..tables import InquiryTable
+from .workspace import owner_actions
 
 
 @login_required
@@ -17,6 +18,11 @@ def inquiry_list(request):
 
 @login_required
 def inquiry_detail(request, pk: int):
-    """An inquiry with its whole story in time order."""
+    """An inquiry with its whole story in time order, and the owner's actions on it."""
     inquiry = get_inquiry_for_user(request.user, pk)
-    return render(request, "inquiries/inquiry_detail.html", {"inquiry": inquiry, "timeline": inquiry_timeline(inquiry)})
+    timeline = inquiry_timeline(inquiry)
+    return render(
+        request,
+        "inquiries/inquiry_detail.html",
+        {"inquiry": inquiry, "timeline": timeline, "owner_actions": owner_actions(request.user, inquiry, timeline)},
+    )
