@@ -27,6 +27,12 @@ def service_unavailable(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hashing the cast's passwords with PBKDF2 dominated the suite's time; tests need no strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def boss(db):
     return UserFactory(username="boss", role="boss", display_name="老板")

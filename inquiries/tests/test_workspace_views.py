@@ -19,12 +19,6 @@ from tests.factories import AccountFactory, InquiryFactory
 ROLES = ["boss", "ops_manager", "ops", "sales_a", "sales_b", None]
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    # The cast's passwords are hashed for every test of the role matrix; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def allocated(salesperson, by, **fields):
     """An inquiry allocated to `salesperson` the way operations do it, with its reply deadline."""
     inquiry = InquiryFactory(**fields)
