@@ -30,7 +30,11 @@ def service_unavailable(reason: str):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Hashing the cast's passwords with PBKDF2 dominated the suite's time; tests need no strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        # Hashes made outside a test's settings (module-scoped fixtures) must still verify.
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
 
 
 @pytest.fixture
