@@ -3,12 +3,12 @@
 The counting is done by the database in a fixed handful of aggregate queries, whatever the
 number of inquiries, salespeople or accounts:
 
-1. the month's cohort, one row per (account, owner as of T, RFQ or not) with conditional sums;
+1. the month's cohort as of T, one row per (account, owner as of T, RFQ or not) with
+   conditional sums, and the median allocation delay;
 2. the baseline's cohort, the same as of T_B;
-3. the median allocation delay (one ORDER BY … LIMIT 2 OFFSET n/2);
-4. orders won in the month, per (account, order's salesperson), with trade assurance;
-5. RFQ quotes of the month, per salesperson;
-6. the salespeople of the rows; 7. the accounts with their latest reply-rate snapshot.
+3. orders won in the month, per (account, order's salesperson), with trade assurance;
+4. RFQ quotes of the month, per salesperson;
+5. the salespeople of the rows; 6. the accounts with their latest reply-rate snapshot.
 
 Python then adds up those groups (at most accounts × owners rows, never inquiries) into the
 company, account and salesperson funnels, and `reports.attribution` splits the change.
@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
     DurationField,
     Exists,
     ExpressionWrapper,
@@ -134,18 +135,30 @@ class Group:
 class Tally:
     """Groups added up: a funnel with its key-figure counts."""
 
-    funnel: Funnel = field(default_factory=Funnel)
+    inquiries: int = 0
+    valid: int = 0
+    replied: int = 0
+    won: int = 0
+    revenue: Decimal = Decimal("0")
     reply_24h: int = 0
     allocated_valid: int = 0
     sla_met: int = 0
     allocated: int = 0
 
     def add(self, group: Group) -> None:
-        self.funnel = self.funnel + group.funnel
+        self.inquiries += group.inquiries
+        self.valid += group.valid
+        self.replied += group.replied
+        self.won += group.won
+        self.revenue += group.revenue
         self.reply_24h += group.reply_24h
         self.allocated_valid += group.allocated_valid
         self.sla_met += group.sla_met
         self.allocated += group.allocated
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.inquiries, self.valid, self.replied, self.won, self.revenue)
 
 
 @dataclass
@@ -162,25 +175,6 @@ class RfqTally:
         self.revenue += group.revenue
 
 
-def counted_orders(*, as_of: dt.datetime, window: dt.timedelta) -> QuerySet[Order]:
-    """The outer inquiry's orders that make it won as of T: won by T, within the window of its
-    arrival, not cancelled by T."""
-    return Order.objects.filter(
-        inquiry_id=OuterRef("pk"),
-        won_at__lte=as_of,
-        won_at__lt=OuterRef("received_at") + window,
-    ).filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
-
-
-def owner_as_of(as_of: dt.datetime) -> Subquery:
-    """The salesperson of the inquiry's latest allocation with assigned_at ≤ T (NULL if none)."""
-    return Subquery(
-        Allocation.objects.filter(inquiry_id=OuterRef("pk"), assigned_at__lte=as_of)
-        .order_by("-assigned_at", "-id")
-        .values("salesperson_id")[:1]
-    )
-
-
 def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
@@ -195,14 +189,8 @@ def _cohort_inquiries(
     scope: Scope,
     by_month: bool = False,
 ) -> QuerySet:
-    """One row per inquiry received in [start, end): its group keys and 0/1 flags (as of T)."""
-    won_usd = Subquery(
-        counted_orders(as_of=as_of, window=window)
-        .order_by()
-        .values("inquiry_id")
-        .annotate(total=Sum("amount_usd"))
-        .values("total")
-    )
+    """One row per inquiry received in [start, end): id, group keys, 0/1 flags as of T, the end of
+    its order window and its allocation delay. Date arithmetic is the ORM's, right on every database."""
     qs = Inquiry.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
     if scope.kind == "account":
         qs = qs.filter(account_id=scope.account.pk)
@@ -218,11 +206,12 @@ def _cohort_inquiries(
     replied_by_t = Q(first_reply_at__lte=as_of)
     allocated_by_t = Q(first_allocated_at__lte=as_of)
     columns = {
+        "cohort_id": F("id"),
         "grp_account": F("account_id"),
-        "grp_owner": owner_as_of(as_of),
         "grp_rfq": _flag(Q(source=Source.RFQ)),
         "verdict": F("quality"),
-        "won_usd": won_usd,
+        "window_end": ExpressionWrapper(F("received_at") + window, output_field=DateTimeField()),
+        "alloc_delay": ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()),
         "replied_t": _flag(replied_by_t),
         "reply_24h": _flag(replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))),
         "allocated_t": _flag(allocated_by_t),
@@ -238,7 +227,15 @@ def _cohort_inquiries(
     return qs.values(**columns)
 
 
-def cohort_groups(
+@dataclass
+class Cohort:
+    """A period's inquiries counted as of T: the groups, and the median allocation delay if asked."""
+
+    groups: list[Group]
+    allocation_delay_median: dt.timedelta | None = None
+
+
+def cohort_counts(
     *,
     start: dt.datetime,
     end: dt.datetime,
@@ -247,14 +244,19 @@ def cohort_groups(
     sla_hours: int,
     scope: Scope,
     by_month: bool = False,
-) -> list[Group]:
-    """The inquiries received in [start, end), counted as of T, grouped by account, owner as of T
-    and RFQ-or-not (and month with `by_month`): one query.
+    with_median: bool = False,
+) -> Cohort:
+    """The inquiries received in [start, end), counted as of T and grouped by account, owner as of
+    T and RFQ-or-not (and month with `by_month`), in one query.
 
-    The per-inquiry subqueries (owner as of T, counted orders) sit in a derived table so that
-    each runs once per inquiry; the conditional sums over it are plain, portable SQL.
+    The statement: `c` the inquiries with their flags (compiled by the ORM); `w` the orders that
+    count, summed per inquiry; `o` the allocations by T of the inquiries in c's id range, ranked
+    from the latest (read from allocation_latest_idx alone; the join keeps c's own); then the
+    conditional sums, and with `with_median` the median allocation delay over the inbound
+    inquiries allocated by T. Set-based joins, each inquiry visited once: correlated subqueries
+    per inquiry were 20 times slower on a million inquiries (bench/report_bench.py).
     """
-    inner = _cohort_inquiries(
+    inquiries = _cohort_inquiries(
         start=start,
         end=end,
         as_of=as_of,
@@ -263,44 +265,78 @@ def cohort_groups(
         scope=scope,
         by_month=by_month,
     )
-    connection = connections[inner.db]
-    inner_sql, inner_params = inner.query.get_compiler(connection=connection).as_sql()
+    connection = connections[inquiries.db]
+    c_sql, c_params = inquiries.query.get_compiler(connection=connection).as_sql()
     q = connection.ops.quote_name
-    valid = f"({q('won_usd')} IS NOT NULL OR {q('verdict')} <> %s)"
-    keys = [q("grp_account"), q("grp_owner"), q("grp_rfq")] + ([q("grp_month")] if by_month else [])
+    t = connection.ops.adapt_datetimefield_value(as_of)
+    order, allocation = Order._meta, Allocation._meta
+    oc = {f: q(order.get_field(f).column) for f in ("inquiry", "amount_usd", "won_at", "cancelled_at")}
+    ac = {f: q(allocation.get_field(f).column) for f in ("id", "inquiry", "salesperson", "assigned_at")}
+    valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
+    keys = ["c.grp_account", "o.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
     sums = (
-        f"COUNT(*), "
+        "COUNT(*), "
         f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {q('won_usd')} IS NOT NULL OR ({valid} AND {q('replied_t')} = 1) THEN 1 ELSE 0 END), "
-        f"COUNT({q('won_usd')}), SUM({q('won_usd')}), "
-        f"SUM(CASE WHEN {valid} AND {q('reply_24h')} = 1 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {valid} AND {q('allocated_t')} = 1 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {valid} AND {q('sla_met')} = 1 THEN 1 ELSE 0 END), "
-        f"SUM({q('allocated_t')})"
+        f"SUM(CASE WHEN w.won_usd IS NOT NULL OR ({valid} AND c.replied_t = 1) THEN 1 ELSE 0 END), "
+        "COUNT(w.won_usd), SUM(w.won_usd), "
+        f"SUM(CASE WHEN {valid} AND c.reply_24h = 1 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {valid} AND c.allocated_t = 1 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {valid} AND c.sla_met = 1 THEN 1 ELSE 0 END), "
+        "SUM(c.allocated_t)"
     )
+    sums_params = [Quality.INVALID.value] * sums.count("%s")
+    median_sql, ranked_sql, ranked_params = "NULL", "", []
+    if with_median:
+        owner_join, owner_params = "", []
+        if scope.kind == "salesperson":
+            owner_join = "JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 AND o.grp_owner = %s "
+            owner_params = [scope.salesperson.pk]
+        ranked_sql = (
+            ", ranked AS (SELECT c.alloc_delay AS delay, "  # noqa: S608
+            "ROW_NUMBER() OVER (ORDER BY c.alloc_delay) AS rn, COUNT(*) OVER () AS n "
+            f"FROM c {owner_join}WHERE c.allocated_t = 1 AND c.grp_rfq = 0)"
+        )
+        ranked_params = owner_params
+        median_sql = "(SELECT AVG(delay) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2)"
     group_by = ", ".join(keys)
-    # Only constant identifiers and Django's own compiled SQL are joined here; values are parameters.
-    sql = f"SELECT {group_by}, {sums} FROM ({inner_sql}) cohort GROUP BY {group_by}"  # noqa: S608
-    params = (*([Quality.INVALID.value] * sums.count("%s")), *inner_params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    groups = []
+    # Table and column names come from the models and Django's compiled SQL; values are parameters.
+    sql = (
+        f"WITH c AS ({c_sql}), "  # noqa: S608
+        "bounds AS (SELECT MIN(cohort_id) AS lo, MAX(cohort_id) AS hi FROM c), "
+        f"w AS (SELECT x.{oc['inquiry']} AS won_inquiry, SUM(x.{oc['amount_usd']}) AS won_usd "
+        f"FROM {q(order.db_table)} x JOIN c ON c.cohort_id = x.{oc['inquiry']} "
+        f"WHERE x.{oc['won_at']} <= %s AND x.{oc['won_at']} < c.window_end "
+        f"AND (x.{oc['cancelled_at']} IS NULL OR x.{oc['cancelled_at']} > %s) GROUP BY x.{oc['inquiry']}), "
+        f"o AS (SELECT a.{ac['inquiry']} AS owned_inquiry, a.{ac['salesperson']} AS grp_owner, "
+        f"ROW_NUMBER() OVER (PARTITION BY a.{ac['inquiry']} ORDER BY a.{ac['assigned_at']} DESC, a.{ac['id']} DESC)"
+        f" AS owner_rank FROM {q(allocation.db_table)} a "
+        f"WHERE a.{ac['inquiry']} >= (SELECT lo FROM bounds) AND a.{ac['inquiry']} <= (SELECT hi FROM bounds) "
+        f"AND a.{ac['assigned_at']} <= %s)"
+        f"{ranked_sql} "
+        f"SELECT {group_by}, {sums}, {median_sql} FROM c "
+        "LEFT JOIN w ON w.won_inquiry = c.cohort_id "
+        "LEFT JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 "
+        f"GROUP BY {group_by}"
+    )
+    params = (*c_params, t, t, t, *ranked_params, *sums_params)
+    rows = _fetch_without_jit(connection, sql, params)
+    groups, median = [], None
     for row in rows:
         account_id, owner_id, rfq = row[0], row[1], bool(row[2])
         month_index = int(row[3]) if by_month else None
         counts = row[4:] if by_month else row[3:]
-        inquiries, valid_n, replied, won, revenue, reply_24h, allocated_valid, sla_met, allocated = counts
+        inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = counts
+        median = _duration(middle) if middle is not None else median
         groups.append(
             Group(
                 account_id=account_id,
                 owner_id=owner_id,
                 rfq=rfq,
                 month_index=month_index,
-                inquiries=int(inquiries),
+                inquiries=int(inquiries_n),
                 valid=int(valid_n or 0),
                 replied=int(replied or 0),
-                won=int(won or 0),
+                won=int(won_n or 0),
                 revenue=_usd(revenue),
                 reply_24h=int(reply_24h or 0),
                 allocated_valid=int(allocated_valid or 0),
@@ -310,7 +346,32 @@ def cohort_groups(
         )
     if scope.kind == "salesperson":
         groups = [g for g in groups if g.owner_id == scope.salesperson.pk]
-    return groups
+    return Cohort(groups=groups, allocation_delay_median=median)
+
+
+def _fetch_without_jit(connection, sql: str, params) -> list[tuple]:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # The planner cannot see inside the CTEs and overestimates the joins a hundredfold; JIT
+    # compiling for that estimate cost ~0.9 s on a ~0.3 s query (bench/report_bench.py).
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def cohort_groups(**kwargs) -> list[Group]:
+    """`cohort_counts(...).groups`."""
+    return cohort_counts(**kwargs).groups
+
+
+def _duration(value) -> dt.timedelta:
+    # PostgreSQL averages intervals; SQLite holds durations as integer microseconds.
+    if isinstance(value, dt.timedelta):
+        return value
+    return dt.timedelta(microseconds=round(float(value)))
 
 
 def _usd(value) -> Decimal:
@@ -324,31 +385,6 @@ def _usd(value) -> Decimal:
 
 # ---------------------------------------------------------------------------------------------
 # The other figures
-
-
-def allocation_delay_median(
-    *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, scope: Scope, count: int
-) -> dt.timedelta | None:
-    """Median of (first allocation − received) over the inbound inquiries allocated by T.
-
-    `count` is how many there are (the cohort query counted them), so one query fetches the
-    one or two middle values.
-    """
-    if count == 0:
-        return None
-    qs = Inquiry.objects.inbound().filter(received_at__gte=start, received_at__lt=end, first_allocated_at__lte=as_of)
-    if scope.kind == "account":
-        qs = qs.filter(account_id=scope.account.pk)
-    elif scope.kind == "salesperson":
-        qs = qs.alias(owner_t=owner_as_of(as_of)).filter(owner_t=scope.salesperson.pk)
-    middle = list(
-        qs.annotate(delay=ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()))
-        .order_by("delay", "id")
-        .values_list("delay", flat=True)[(count - 1) // 2 : count // 2 + 1]
-    )
-    if not middle:
-        return None
-    return sum(middle, dt.timedelta()) / len(middle)
 
 
 @dataclass
@@ -451,7 +487,7 @@ def _decomposition(baseline: Funnel, current: Funnel) -> dict:
 
 def _row_kpis(tally: Tally, orders: OrderTally) -> dict:
     return {
-        "reply_24h_rate": _rate(tally.reply_24h, tally.funnel.valid),
+        "reply_24h_rate": _rate(tally.reply_24h, tally.valid),
         "sales_sla_rate": _rate(tally.sla_met, tally.allocated_valid),
         "ta_orders": orders.ta_orders,
         "orders_won_in_month": orders.orders,
@@ -465,14 +501,16 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     Beyond the contract's keys it carries what the report page shows: display names, per-row
     key figures and verdicts, the factors, both verdict sentences, when the report turns final.
     """
-    current_groups = cohort_groups(
+    current = cohort_counts(
         start=period.start,
         end=period.end,
         as_of=period.as_of,
         window_days=period.window_days,
         sla_hours=sla_hours,
         scope=scope,
+        with_median=True,
     )
+    current_groups = current.groups
     baseline_groups = cohort_groups(
         start=period.baseline_start,
         end=period.baseline_end,
@@ -511,9 +549,7 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         orders_by_account[account_id].add(tally)
         orders_by_person[salesperson_id].add(tally)
     quotes = rfq_quotes_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope)
-    median = allocation_delay_median(
-        start=period.start, end=period.end, as_of=period.as_of, scope=scope, count=total.allocated
-    )
+    median = current.allocation_delay_median
 
     # Rows: the contract's salespeople (active, or owning an inquiry of M or B) and accounts.
     if scope.kind == "company":
@@ -581,7 +617,7 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     label = None if period.baseline_is_previous_month else month_label(period.baseline)
     texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], baseline_label=label)
     kpis = {
-        "reply_24h_rate": _rate(total.reply_24h, total.funnel.valid),
+        "reply_24h_rate": _rate(total.reply_24h, total.valid),
         "sales_sla_rate": _rate(total.sla_met, total.allocated_valid),
         "allocation_delay_median_hours": (
             None if median is None else calc.to_number(Fraction(median // dt.timedelta(microseconds=1), 3_600_000_000))
@@ -590,13 +626,13 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         "orders_won_in_month": orders_total.orders,
         "ta_share": _rate(orders_total.ta_orders, orders_total.orders),
         # Beyond the contract: the counts behind the rates.
-        "valid": total.funnel.valid,
+        "valid": total.valid,
         "reply_24h": total.reply_24h,
         "sales_sla_base": total.allocated_valid,
         "sales_sla_met": total.sla_met,
         "sla_hours": sla_hours,
         "allocated": total.allocated,
-        "unallocated": total.funnel.inquiries - total.allocated,
+        "unallocated": total.inquiries - total.allocated,
         "orders_won_in_month_usd": calc.money(orders_total.usd),
         "ta_orders_usd": calc.money(orders_total.ta_usd),
     }

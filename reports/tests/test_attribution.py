@@ -15,6 +15,7 @@ from reports.attribution import (
     product,
     revenue_change_json,
     shapley,
+    shapley_product,
     signed,
     verdict,
     verdict_sentence_en,
@@ -244,6 +245,15 @@ def test_shapley_for_any_number_of_factors_adds_up_and_ignores_unchanged_factors
 
     assert sum(effects) == product(x1) - product(x0)
     assert effects[same] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), n=st.integers(1, 6))
+def test_the_fast_product_shapley_equals_the_definition(data, n):
+    x0 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+    x1 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+
+    assert shapley_product(x0, x1) == shapley(x0, x1)
 
 
 def test_shapley_of_two_factors_is_the_midpoint_formula():
