@@ -282,7 +282,8 @@ def test_a_salesperson_report_covers_what_they_owned_as_of_t_and_t_b(shop, sales
     other = AccountFactory(code="other")
     cohort(account=shop, start=at(2025, 4, 3), inquiries=3, valid=3, replied=3, won=2, revenue=20, owner=sales_a)
     cohort(account=other, start=at(2025, 5, 3), inquiries=4, valid=4, replied=2, won=1, revenue=10, owner=sales_a)
-    cohort(account=shop, start=at(2025, 5, 3), inquiries=6, valid=6, replied=6, won=6, revenue=60, owner=sales_b)
+    cohort(account=shop, start=at(2025, 5, 3), inquiries=6, valid=6, replied=6, won=6, revenue=60, owner=sales_b,
+           allocated_after=dt.timedelta(hours=9))  # fmt: skip
     moved = cohort(account=shop, start=at(2025, 5, 9), inquiries=1, valid=1, replied=0, won=0, owner=sales_b)[0]
     Allocation.objects.create(inquiry=moved, salesperson=sales_a, assigned_at=at(2025, 5, 10))
 
@@ -294,6 +295,9 @@ def test_a_salesperson_report_covers_what_they_owned_as_of_t_and_t_b(shop, sales
     assert [row["username"] for row in payload["salespeople"]] == ["sales_a"]
     assert [row["code"] for row in payload["accounts"]] == ["other", "shop"]
     assert funnel(account_row(payload, "shop")) == (1, 1, 0, 0, 0.0)
+    # sales_b's six inquiries (allocated 1 h after arrival) are not in sales_a's median.
+    assert payload["kpis"]["allocation_delay_median_hours"] == 1.0
+    assert payload["kpis"]["allocated"] == 5
 
 
 # ---------------------------------------------------------------------------------------------
