@@ -174,7 +174,10 @@ class Allocation(models.Model):
         verbose_name_plural = _("allocations")
         ordering = ["inquiry", "assigned_at", "id"]
         indexes = [
-            models.Index(fields=["inquiry", "assigned_at"], name="allocation_inquiry_at_idx"),
+            # The owner as of T is the first entry per inquiry, read from the index alone (reports).
+            models.Index(
+                fields=["inquiry", "-assigned_at", "-id"], include=["salesperson"], name="allocation_latest_idx"
+            ),
             models.Index(fields=["salesperson", "assigned_at"], name="allocation_sales_at_idx"),
         ]
 

@@ -8,6 +8,7 @@ import zoneinfo
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -237,9 +238,20 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30 * 60
 CELERY_TASK_TIME_LIMIT = 35 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# crontab times are in CELERY_TIMEZONE, the company's zone.
 CELERY_BEAT_SCHEDULE: dict = {
     # /healthz reports a worker stale when this has not run for WORKER_HEARTBEAT_STALE_SECONDS.
     "worker-heartbeat": {"task": "inquiryhub.heartbeat", "schedule": 60.0},
+    # Every night: recompute the months still provisional; freeze those that just turned final.
+    "reports-recompute-provisional": {
+        "task": "reports.recompute_provisional",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    # On the 1st, before the monthly meeting: last month's report to the boss.
+    "reports-email-monthly-report": {
+        "task": "reports.email_monthly_report",
+        "schedule": crontab(day_of_month=1, hour=7, minute=0),
+    },
 }
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
 # Long imports and report computations must not hold up the small, frequent jobs.

@@ -17,5 +17,5 @@ class ReplyRateSnapshotAdmin(RoleModelAdmin):
 @admin.register(MonthlyReport)
 class MonthlyReportAdmin(RoleModelAdmin):
     read_only_for_all = True
-    list_display = ("month", "scope", "baseline", "window_days", "status", "as_of", "computed_at")
+    list_display = ("month", "scope", "baseline", "window_days", "status", "as_of", "computed_at", "emailed_at")
     list_filter = ("status", "scope")

@@ -56,6 +56,9 @@ class MonthlyReport(models.Model):
     computed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    emailed_at = models.DateTimeField(
+        _("emailed to the boss"), null=True, blank=True, help_text=_("Set once, so the monthly email goes out once.")
+    )
 
     class Meta:
         verbose_name = _("monthly report")

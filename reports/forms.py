@@ -1,0 +1,79 @@
+"""The report's parameters, as the command line and the query string give them (ATTRIBUTION.md §7)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .periods import MAX_WINDOW_DAYS, ReportParamError, parse_instant, parse_month
+from .selectors import ScopeError, resolve_scope
+from .services import report_period
+
+
+class ReportParamsForm(forms.Form):
+    """month, baseline, as_of, window_days and one of account / salesperson, checked together.
+
+    cleaned_data gives what `monthly_report_get` takes: month and baseline as dates, as_of as
+    an aware datetime or None, window_days or None, and scope as a string.
+    """
+
+    month = forms.CharField(label=gettext_lazy("month"), max_length=7)
+    baseline = forms.CharField(label=gettext_lazy("baseline month"), max_length=7, required=False)
+    as_of = forms.CharField(label=gettext_lazy("as of"), max_length=40, required=False)
+    window_days = forms.IntegerField(
+        label=gettext_lazy("window (days)"), min_value=1, max_value=MAX_WINDOW_DAYS, required=False
+    )
+    account = forms.CharField(label=gettext_lazy("account code"), max_length=100, required=False)
+    salesperson = forms.CharField(label=gettext_lazy("salesperson"), max_length=150, required=False)
+
+    def clean_month(self):
+        return self._parse(parse_month, self.cleaned_data["month"])
+
+    def clean_baseline(self):
+        value = self.cleaned_data.get("baseline")
+        return self._parse(parse_month, value) if value else None
+
+    def clean_as_of(self):
+        value = self.cleaned_data.get("as_of")
+        return self._parse(parse_instant, value) if value else None
+
+    def clean(self):
+        data = super().clean()
+        account, salesperson = data.get("account"), data.get("salesperson")
+        if account and salesperson:
+            raise forms.ValidationError(_("Give an account or a salesperson, not both."))
+        scope = f"account:{account}" if account else f"salesperson:{salesperson}" if salesperson else "company"
+        try:
+            resolve_scope(scope)
+        except ScopeError as exc:
+            self.add_error("salesperson" if salesperson else "account", str(exc))
+            return data
+        data["scope"] = scope
+        if self.errors or "month" not in data:
+            return data
+        try:
+            report_period(
+                month=data["month"],
+                baseline=data.get("baseline"),
+                window_days=data.get("window_days"),
+                as_of=data.get("as_of"),
+            )
+        except ReportParamError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return data
+
+    @staticmethod
+    def _parse(parse, value):
+        try:
+            return parse(value)
+        except ReportParamError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def first_error(self) -> str:
+        """The form's errors as one line, for a command's stderr or a JSON error."""
+        parts = []
+        for name, errors in self.errors.items():
+            for error in errors:
+                parts.append(error if name == "__all__" else f"{name}: {error}")
+        return "; ".join(parts)

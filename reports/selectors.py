@@ -1,0 +1,779 @@
+"""Reads that feed the monthly attribution report and its trends.
+
+The counting is done by the database in a fixed handful of aggregate queries, whatever the
+number of inquiries, salespeople or accounts:
+
+1. the month's cohort as of T, one row per (account, owner as of T, RFQ or not) with
+   conditional sums, and the median allocation delay;
+2. the baseline's cohort, the same as of T_B;
+3. orders won in the month, per (account, order's salesperson), with trade assurance;
+4. RFQ quotes of the month, per salesperson;
+5. the salespeople of the rows; 6. the accounts with their latest reply-rate snapshot.
+
+Python then adds up those groups (at most accounts × owners rows, never inquiries) into the
+company, account and salesperson funnels, and `reports.attribution` splits the change.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import connections, transaction
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import ExtractMonth, ExtractYear, Greatest
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+from accounts.models import Account, Role, User
+from inquiries.models import Allocation, Inquiry, Order, Quality, RfqQuote, Source
+
+from . import attribution as calc
+from .attribution import Funnel
+from .models import ReplyRateSnapshot
+from .periods import ReportParamError, ReportPeriod, add_months, iso, month_label, month_start
+
+PAYLOAD_VERSION = 1
+REPLY_HOURS = 24  # Alibaba's reply-rate clock
+
+
+# ---------------------------------------------------------------------------------------------
+# Scope
+
+
+class ScopeError(ReportParamError):
+    """A scope that names no account or salesperson; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose report: the company, one account (`account:CODE`) or one salesperson."""
+
+    kind: str = "company"
+    account: Account | None = None
+    salesperson: User | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "account":
+            return f"account:{self.account.code}"
+        if self.kind == "salesperson":
+            return f"salesperson:{self.salesperson.username}"
+        return "company"
+
+
+def resolve_scope(scope: str) -> Scope:
+    """'company', 'account:CODE' or 'salesperson:USERNAME' → Scope (one query); ScopeError if unknown."""
+    kind, _sep, name = (scope or "company").partition(":")
+    if kind == "company" and not name:
+        return Scope()
+    if kind == "account" and name:
+        account = Account.objects.filter(code=name).first()
+        if account is None:
+            raise ScopeError(_("There is no account with the code %(code)s.") % {"code": name})
+        return Scope("account", account=account)
+    if kind == "salesperson" and name:
+        user = User.objects.filter(username=name).first()
+        if user is None:
+            raise ScopeError(_("There is no team member with the username %(username)s.") % {"username": name})
+        if user.role != Role.SALES:
+            raise ScopeError(_("%(username)s is not a salesperson.") % {"username": name})
+        return Scope("salesperson", salesperson=user)
+    raise ScopeError(
+        _("The scope must be company, account:CODE or salesperson:USERNAME; got %(scope)s.") % {"scope": scope}
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The cohort query
+
+
+@dataclass
+class Group:
+    """The counts of one (account, owner, RFQ-or-not) group of a month's inquiries."""
+
+    account_id: int
+    owner_id: int | None
+    rfq: bool
+    month_index: int | None = None
+    inquiries: int = 0
+    valid: int = 0
+    replied: int = 0
+    won: int = 0
+    revenue: Decimal = Decimal("0")
+    reply_24h: int = 0
+    allocated_valid: int = 0
+    sla_met: int = 0
+    allocated: int = 0
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.inquiries, self.valid, self.replied, self.won, self.revenue)
+
+
+@dataclass
+class Tally:
+    """Groups added up: a funnel with its key-figure counts."""
+
+    inquiries: int = 0
+    valid: int = 0
+    replied: int = 0
+    won: int = 0
+    revenue: Decimal = Decimal("0")
+    reply_24h: int = 0
+    allocated_valid: int = 0
+    sla_met: int = 0
+    allocated: int = 0
+
+    def add(self, group: Group) -> None:
+        self.inquiries += group.inquiries
+        self.valid += group.valid
+        self.replied += group.replied
+        self.won += group.won
+        self.revenue += group.revenue
+        self.reply_24h += group.reply_24h
+        self.allocated_valid += group.allocated_valid
+        self.sla_met += group.sla_met
+        self.allocated += group.allocated
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.inquiries, self.valid, self.replied, self.won, self.revenue)
+
+
+@dataclass
+class RfqTally:
+    """The RFQ line: a salesperson's own inquiries, those won and their revenue."""
+
+    inquiries: int = 0
+    won: int = 0
+    revenue: Decimal = Decimal("0")
+
+    def add(self, group: Group) -> None:
+        self.inquiries += group.inquiries
+        self.won += group.won
+        self.revenue += group.revenue
+
+
+def _flag(condition: Q) -> Case:
+    return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _cohort_inquiries(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    window: dt.timedelta,
+    sla_hours: int,
+    scope: Scope,
+    by_month: bool = False,
+) -> QuerySet:
+    """One row per inquiry received in [start, end): id, group keys, 0/1 flags as of T, the end of
+    its order window and its allocation delay. Date arithmetic is the ORM's, right on every database."""
+    qs = Inquiry.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
+    if scope.kind == "account":
+        qs = qs.filter(account_id=scope.account.pk)
+    elif scope.kind == "salesperson":
+        # A cheap pre-filter; the owner as of T is checked on the groups.
+        qs = qs.filter(
+            Exists(
+                Allocation.objects.filter(
+                    inquiry_id=OuterRef("pk"), salesperson_id=scope.salesperson.pk, assigned_at__lte=as_of
+                )
+            )
+        )
+    replied_by_t = Q(first_reply_at__lte=as_of)
+    allocated_by_t = Q(first_allocated_at__lte=as_of)
+    columns = {
+        "cohort_id": F("id"),
+        "grp_account": F("account_id"),
+        "grp_rfq": _flag(Q(source=Source.RFQ)),
+        "verdict": F("quality"),
+        "window_end": ExpressionWrapper(F("received_at") + window, output_field=DateTimeField()),
+        "alloc_delay": ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()),
+        "replied_t": _flag(replied_by_t),
+        "reply_24h": _flag(replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))),
+        "allocated_t": _flag(allocated_by_t),
+        "sla_met": _flag(
+            allocated_by_t
+            & replied_by_t
+            & Q(first_reply_at__lte=Greatest("received_at", "first_allocated_at") + dt.timedelta(hours=sla_hours))
+        ),
+    }
+    if by_month:
+        tz = timezone.get_default_timezone()
+        columns["grp_month"] = ExtractYear("received_at", tzinfo=tz) * 12 + ExtractMonth("received_at", tzinfo=tz) - 1
+    return qs.values(**columns)
+
+
+@dataclass
+class Cohort:
+    """A period's inquiries counted as of T: the groups, and the median allocation delay if asked."""
+
+    groups: list[Group]
+    allocation_delay_median: dt.timedelta | None = None
+
+
+def cohort_counts(
+    *,
+    start: dt.datetime,
+    end: dt.datetime,
+    as_of: dt.datetime,
+    window_days: int,
+    sla_hours: int,
+    scope: Scope,
+    by_month: bool = False,
+    with_median: bool = False,
+) -> Cohort:
+    """The inquiries received in [start, end), counted as of T and grouped by account, owner as of
+    T and RFQ-or-not (and month with `by_month`), in one query.
+
+    The statement: `c` the inquiries with their flags (compiled by the ORM); `w` the orders that
+    count, summed per inquiry; `o` the allocations by T of the inquiries in c's id range, ranked
+    from the latest (read from allocation_latest_idx alone; the join keeps c's own); then the
+    conditional sums, and with `with_median` the median allocation delay over the inbound
+    inquiries allocated by T. Set-based joins, each inquiry visited once: correlated subqueries
+    per inquiry were 20 times slower on a million inquiries (bench/report_bench.py).
+    """
+    inquiries = _cohort_inquiries(
+        start=start,
+        end=end,
+        as_of=as_of,
+        window=dt.timedelta(days=window_days),
+        sla_hours=sla_hours,
+        scope=scope,
+        by_month=by_month,
+    )
+    connection = connections[inquiries.db]
+    c_sql, c_params = inquiries.query.get_compiler(connection=connection).as_sql()
+    q = connection.ops.quote_name
+    t = connection.ops.adapt_datetimefield_value(as_of)
+    order, allocation = Order._meta, Allocation._meta
+    oc = {f: q(order.get_field(f).column) for f in ("inquiry", "amount_usd", "won_at", "cancelled_at")}
+    ac = {f: q(allocation.get_field(f).column) for f in ("id", "inquiry", "salesperson", "assigned_at")}
+    valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
+    keys = ["c.grp_account", "o.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
+    sums = (
+        "COUNT(*), "
+        f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN w.won_usd IS NOT NULL OR ({valid} AND c.replied_t = 1) THEN 1 ELSE 0 END), "
+        "COUNT(w.won_usd), SUM(w.won_usd), "
+        f"SUM(CASE WHEN {valid} AND c.reply_24h = 1 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {valid} AND c.allocated_t = 1 THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {valid} AND c.sla_met = 1 THEN 1 ELSE 0 END), "
+        "SUM(c.allocated_t)"
+    )
+    sums_params = [Quality.INVALID.value] * sums.count("%s")
+    median_sql, ranked_sql, ranked_params = "NULL", "", []
+    if with_median:
+        owner_join, owner_params = "", []
+        if scope.kind == "salesperson":
+            owner_join = "JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 AND o.grp_owner = %s "
+            owner_params = [scope.salesperson.pk]
+        ranked_sql = (
+            ", ranked AS (SELECT c.alloc_delay AS delay, "  # noqa: S608
+            "ROW_NUMBER() OVER (ORDER BY c.alloc_delay) AS rn, COUNT(*) OVER () AS n "
+            f"FROM c {owner_join}WHERE c.allocated_t = 1 AND c.grp_rfq = 0)"
+        )
+        ranked_params = owner_params
+        median_sql = "(SELECT AVG(delay) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2)"
+    group_by = ", ".join(keys)
+    # Table and column names come from the models and Django's compiled SQL; values are parameters.
+    sql = (
+        f"WITH c AS ({c_sql}), "  # noqa: S608
+        "bounds AS (SELECT MIN(cohort_id) AS lo, MAX(cohort_id) AS hi FROM c), "
+        f"w AS (SELECT x.{oc['inquiry']} AS won_inquiry, SUM(x.{oc['amount_usd']}) AS won_usd "
+        f"FROM {q(order.db_table)} x JOIN c ON c.cohort_id = x.{oc['inquiry']} "
+        f"WHERE x.{oc['won_at']} <= %s AND x.{oc['won_at']} < c.window_end "
+        f"AND (x.{oc['cancelled_at']} IS NULL OR x.{oc['cancelled_at']} > %s) GROUP BY x.{oc['inquiry']}), "
+        f"o AS (SELECT a.{ac['inquiry']} AS owned_inquiry, a.{ac['salesperson']} AS grp_owner, "
+        f"ROW_NUMBER() OVER (PARTITION BY a.{ac['inquiry']} ORDER BY a.{ac['assigned_at']} DESC, a.{ac['id']} DESC)"
+        f" AS owner_rank FROM {q(allocation.db_table)} a "
+        f"WHERE a.{ac['inquiry']} >= (SELECT lo FROM bounds) AND a.{ac['inquiry']} <= (SELECT hi FROM bounds) "
+        f"AND a.{ac['assigned_at']} <= %s)"
+        f"{ranked_sql} "
+        f"SELECT {group_by}, {sums}, {median_sql} FROM c "
+        "LEFT JOIN w ON w.won_inquiry = c.cohort_id "
+        "LEFT JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 "
+        f"GROUP BY {group_by}"
+    )
+    params = (*c_params, t, t, t, *ranked_params, *sums_params)
+    rows = _fetch_without_jit(connection, sql, params)
+    groups, median = [], None
+    for row in rows:
+        account_id, owner_id, rfq = row[0], row[1], bool(row[2])
+        month_index = int(row[3]) if by_month else None
+        counts = row[4:] if by_month else row[3:]
+        inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = counts
+        median = _duration(middle) if middle is not None else median
+        groups.append(
+            Group(
+                account_id=account_id,
+                owner_id=owner_id,
+                rfq=rfq,
+                month_index=month_index,
+                inquiries=int(inquiries_n),
+                valid=int(valid_n or 0),
+                replied=int(replied or 0),
+                won=int(won_n or 0),
+                revenue=_usd(revenue),
+                reply_24h=int(reply_24h or 0),
+                allocated_valid=int(allocated_valid or 0),
+                sla_met=int(sla_met or 0),
+                allocated=int(allocated or 0),
+            )
+        )
+    if scope.kind == "salesperson":
+        groups = [g for g in groups if g.owner_id == scope.salesperson.pk]
+    return Cohort(groups=groups, allocation_delay_median=median)
+
+
+def _fetch_without_jit(connection, sql: str, params) -> list[tuple]:
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+    # The planner cannot see inside the CTEs and overestimates the joins a hundredfold; JIT
+    # compiling for that estimate cost ~0.9 s on a ~0.3 s query (bench/report_bench.py).
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def cohort_groups(**kwargs) -> list[Group]:
+    """`cohort_counts(...).groups`."""
+    return cohort_counts(**kwargs).groups
+
+
+def _duration(value) -> dt.timedelta:
+    # PostgreSQL averages intervals; SQLite holds durations as integer microseconds.
+    if isinstance(value, dt.timedelta):
+        return value
+    return dt.timedelta(microseconds=round(float(value)))
+
+
+def _usd(value) -> Decimal:
+    # SQLite sums DECIMAL columns as floats; the cent is exact again after quantizing.
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(calc.CENT)
+
+
+# ---------------------------------------------------------------------------------------------
+# The other figures
+
+
+@dataclass
+class OrderTally:
+    orders: int = 0
+    ta_orders: int = 0
+    usd: Decimal = Decimal("0")
+    ta_usd: Decimal = Decimal("0")
+
+    def add(self, other: OrderTally) -> None:
+        self.orders += other.orders
+        self.ta_orders += other.ta_orders
+        self.usd += other.usd
+        self.ta_usd += other.ta_usd
+
+
+def orders_won_in_month(
+    *, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, scope: Scope, by_month: bool = False
+) -> dict[tuple, OrderTally]:
+    """Orders won in the month (won_at in it and ≤ T, not cancelled by T), any inquiry or none,
+    per (account, order's salesperson[, month]): one query."""
+    qs = Order.objects.filter(won_at__gte=start, won_at__lt=end, won_at__lte=as_of).filter(
+        Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of)
+    )
+    if scope.kind == "account":
+        qs = qs.filter(account_id=scope.account.pk)
+    elif scope.kind == "salesperson":
+        qs = qs.filter(salesperson_id=scope.salesperson.pk)
+    keys = ["account_id", "salesperson_id"]
+    if by_month:
+        tz = timezone.get_default_timezone()
+        qs = qs.annotate(grp_month=ExtractYear("won_at", tzinfo=tz) * 12 + ExtractMonth("won_at", tzinfo=tz) - 1)
+        keys.append("grp_month")
+    ta = Q(trade_assurance=True)
+    rows = (
+        qs.order_by()
+        .values(*keys)
+        .annotate(n=Count("id"), ta=Count("id", filter=ta), usd=Sum("amount_usd"), ta_usd=Sum("amount_usd", filter=ta))
+    )
+    return {
+        tuple(row[k] for k in keys): OrderTally(row["n"], row["ta"], _usd(row["usd"]), _usd(row["ta_usd"]))
+        for row in rows
+    }
+
+
+def rfq_quotes_in_month(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, scope: Scope) -> dict:
+    """RFQ quotes logged in the month (by T), per salesperson: one query."""
+    qs = RfqQuote.objects.filter(quoted_at__gte=start, quoted_at__lt=end, quoted_at__lte=as_of)
+    if scope.kind == "account":
+        qs = qs.filter(account_id=scope.account.pk)
+    elif scope.kind == "salesperson":
+        qs = qs.filter(salesperson_id=scope.salesperson.pk)
+    return dict(qs.order_by().values("salesperson_id").annotate(n=Count("id")).values_list("salesperson_id", "n"))
+
+
+def accounts_with_reply_rate(*, period: ReportPeriod, ids: set[int] | None) -> list[Account]:
+    """Accounts (all, or `ids`) with Alibaba's latest reply-rate snapshot of the month (by T): one query."""
+    last_day = min(add_months(period.month, 1) - dt.timedelta(days=1), timezone.localdate(period.as_of))
+    latest = ReplyRateSnapshot.objects.filter(
+        account_id=OuterRef("pk"), date__gte=period.month, date__lte=last_day
+    ).order_by("-date")
+    qs = Account.objects.annotate(
+        snapshot_rate=Subquery(latest.values("reply_rate")[:1]),
+        snapshot_date=Subquery(latest.values("date")[:1]),
+        snapshot_hours=Subquery(latest.values("avg_reply_hours")[:1]),
+    ).select_related("parent")
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return sorted(qs, key=_account_order)
+
+
+def _account_order(account: Account) -> tuple:
+    # Each main account followed by its sub-accounts.
+    main = account.parent.code if account.parent_id else account.code
+    return (main, account.parent_id is not None, account.code)
+
+
+# ---------------------------------------------------------------------------------------------
+# The report
+
+
+def _rate(numerator: int, denominator: int) -> float | None:
+    return None if denominator == 0 else calc.to_number(Fraction(numerator, denominator))
+
+
+def _decomposition(baseline: Funnel, current: Funnel) -> dict:
+    orders = calc.decompose(baseline, current)
+    revenue = calc.decompose(baseline, current, revenue=True)
+    result = calc.verdict(orders)
+    return {
+        "funnel": {"current": calc.funnel_json(current), "baseline": calc.funnel_json(baseline)},
+        "orders_change": calc.orders_change_json(orders),
+        "revenue_change": calc.revenue_change_json(revenue),
+        "factors": {"current": calc.factors_json(current), "baseline": calc.factors_json(baseline)},
+        "verdict": {"kind": result.kind, "side": result.side},
+        "_orders": orders,
+        "_verdict": result,
+    }
+
+
+def _row_kpis(tally: Tally, orders: OrderTally) -> dict:
+    return {
+        "reply_24h_rate": _rate(tally.reply_24h, tally.valid),
+        "sales_sla_rate": _rate(tally.sla_met, tally.allocated_valid),
+        "ta_orders": orders.ta_orders,
+        "orders_won_in_month": orders.orders,
+        "ta_share": _rate(orders.ta_orders, orders.orders),
+    }
+
+
+def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) -> dict:
+    """The report of ATTRIBUTION.md §7 for `period` and `scope`, as a JSON-ready dict.
+
+    Beyond the contract's keys it carries what the report page shows: display names, per-row
+    key figures and verdicts, the factors, both verdict sentences, when the report turns final.
+    """
+    current = cohort_counts(
+        start=period.start,
+        end=period.end,
+        as_of=period.as_of,
+        window_days=period.window_days,
+        sla_hours=sla_hours,
+        scope=scope,
+        with_median=True,
+    )
+    current_groups = current.groups
+    baseline_groups = cohort_groups(
+        start=period.baseline_start,
+        end=period.baseline_end,
+        as_of=period.baseline_as_of,
+        window_days=period.window_days,
+        sla_hours=sla_hours,
+        scope=scope,
+    )
+
+    # Roll the groups up: company (the scope), accounts, owners; RFQ groups go to the RFQ line.
+    total, base_total = Tally(), Tally()
+    by_account: dict[int, Tally] = defaultdict(Tally)
+    base_by_account: dict[int, Tally] = defaultdict(Tally)
+    by_owner: dict[int | None, Tally] = defaultdict(Tally)
+    base_by_owner: dict[int | None, Tally] = defaultdict(Tally)
+    rfq_by_owner: dict[int | None, RfqTally] = defaultdict(RfqTally)
+    for group in current_groups:
+        if group.rfq:
+            rfq_by_owner[group.owner_id].add(group)
+            continue
+        total.add(group)
+        by_account[group.account_id].add(group)
+        by_owner[group.owner_id].add(group)
+    for group in baseline_groups:
+        if not group.rfq:
+            base_total.add(group)
+            base_by_account[group.account_id].add(group)
+            base_by_owner[group.owner_id].add(group)
+    owner_ids = {g.owner_id for g in current_groups} | {g.owner_id for g in baseline_groups}
+    account_ids = {g.account_id for g in current_groups} | {g.account_id for g in baseline_groups}
+
+    won_orders = orders_won_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope)
+    orders_total, orders_by_account, orders_by_person = OrderTally(), defaultdict(OrderTally), defaultdict(OrderTally)
+    for (account_id, salesperson_id), tally in won_orders.items():
+        orders_total.add(tally)
+        orders_by_account[account_id].add(tally)
+        orders_by_person[salesperson_id].add(tally)
+    quotes = rfq_quotes_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope)
+    median = current.allocation_delay_median
+
+    # Rows: the contract's salespeople (active, or owning an inquiry of M or B) and accounts.
+    if scope.kind == "company":
+        people = User.objects.filter(Q(role=Role.SALES, is_active=True) | Q(pk__in=owner_ids - {None}))
+        accounts = accounts_with_reply_rate(period=period, ids=None)
+    elif scope.kind == "account":
+        people = User.objects.filter(pk__in=owner_ids - {None})
+        accounts = accounts_with_reply_rate(period=period, ids={scope.account.pk})
+    else:
+        people = [scope.salesperson]
+        accounts = accounts_with_reply_rate(period=period, ids=account_ids)
+    people = sorted(people, key=lambda u: u.username)
+
+    salespeople = []
+    owner_rows: list[tuple[int | None, User | None]] = [(u.pk, u) for u in people]
+    if scope.kind != "salesperson":
+        owner_rows.append((None, None))  # the contract's `unassigned` row
+    for owner_id, user in owner_rows:
+        parts = _decomposition(base_by_owner[owner_id].funnel, by_owner[owner_id].funnel)
+        rfq = rfq_by_owner[owner_id]
+        salespeople.append(
+            {
+                "username": user.username if user else None,
+                "display_name": user.label if user else None,
+                "is_active": user.is_active if user else None,
+                "funnel": parts["funnel"],
+                "orders_change": parts["orders_change"],
+                "rfq": {
+                    "quotes": quotes.get(owner_id, 0),
+                    "quota": user.rfq_quota if user else None,
+                    "inquiries": rfq.inquiries,
+                    "won": rfq.won,
+                    "revenue_usd": calc.money(rfq.revenue),
+                },
+                "revenue_change": parts["revenue_change"],
+                "factors": parts["factors"],
+                "verdict": parts["verdict"],
+                "kpis": _row_kpis(by_owner[owner_id], orders_by_person[owner_id]),
+            }
+        )
+
+    account_rows = []
+    for account in accounts:
+        parts = _decomposition(base_by_account[account.pk].funnel, by_account[account.pk].funnel)
+        kpis = _row_kpis(by_account[account.pk], orders_by_account[account.pk])
+        kpis.update(_snapshot_json(account))
+        account_rows.append(
+            {
+                "code": account.code,
+                "kind": account.kind,
+                "name": account.name,
+                "display_name": str(account),
+                "parent": account.parent.code if account.parent_id else None,
+                "is_active": account.is_active,
+                "funnel": parts["funnel"],
+                "orders_change": parts["orders_change"],
+                "revenue_change": parts["revenue_change"],
+                "factors": parts["factors"],
+                "verdict": parts["verdict"],
+                "kpis": kpis,
+            }
+        )
+
+    parts = _decomposition(base_total.funnel, total.funnel)
+    label = None if period.baseline_is_previous_month else month_label(period.baseline)
+    texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], baseline_label=label)
+    kpis = {
+        "reply_24h_rate": _rate(total.reply_24h, total.valid),
+        "sales_sla_rate": _rate(total.sla_met, total.allocated_valid),
+        "allocation_delay_median_hours": (
+            None if median is None else calc.to_number(Fraction(median // dt.timedelta(microseconds=1), 3_600_000_000))
+        ),
+        "ta_orders": orders_total.ta_orders,
+        "orders_won_in_month": orders_total.orders,
+        "ta_share": _rate(orders_total.ta_orders, orders_total.orders),
+        # Beyond the contract: the counts behind the rates.
+        "valid": total.valid,
+        "reply_24h": total.reply_24h,
+        "sales_sla_base": total.allocated_valid,
+        "sales_sla_met": total.sla_met,
+        "sla_hours": sla_hours,
+        "allocated": total.allocated,
+        "unallocated": total.inquiries - total.allocated,
+        "orders_won_in_month_usd": calc.money(orders_total.usd),
+        "ta_orders_usd": calc.money(orders_total.ta_usd),
+    }
+    if scope.kind == "account":
+        kpis.update(_snapshot_json(accounts[0]))
+    rfq_total = RfqTally()
+    for tally in rfq_by_owner.values():
+        rfq_total.inquiries += tally.inquiries
+        rfq_total.won += tally.won
+        rfq_total.revenue += tally.revenue
+    quotas = [row["rfq"]["quota"] for row in salespeople if row["rfq"]["quota"] is not None]
+    return {
+        "scope": scope.key,
+        "month": month_label(period.month),
+        "baseline": month_label(period.baseline),
+        "as_of": iso(period.as_of),
+        "baseline_as_of": iso(period.baseline_as_of),
+        "window_days": period.window_days,
+        "status": period.status,
+        "funnel": parts["funnel"],
+        "orders_change": parts["orders_change"],
+        "revenue_change": parts["revenue_change"],
+        "verdict": {
+            "kind": parts["verdict"]["kind"],
+            "side": parts["verdict"]["side"],
+            "text": texts[calc.sentence_language(get_language())],
+            "texts": texts,
+            "delta": parts["orders_change"]["total"],
+        },
+        "salespeople": salespeople,
+        "accounts": account_rows,
+        "kpis": kpis,
+        # Beyond the contract, for the report page.
+        "payload_version": PAYLOAD_VERSION,
+        "baseline_status": period.baseline_status,
+        "final_at": iso(period.final_at),
+        "final_on": timezone.localtime(period.final_at).date().isoformat(),
+        "time_zone": timezone.get_default_timezone_name(),
+        "factors": parts["factors"],
+        "rfq": {
+            "quotes": sum(quotes.values()),
+            "quota": sum(quotas) if quotas else None,
+            "inquiries": rfq_total.inquiries,
+            "won": rfq_total.won,
+            "revenue_usd": calc.money(rfq_total.revenue),
+        },
+        "computed_at": iso(timezone.now()),
+    }
+
+
+def _snapshot_json(account: Account) -> dict:
+    rate = getattr(account, "snapshot_rate", None)
+    hours = getattr(account, "snapshot_hours", None)
+    date = getattr(account, "snapshot_date", None)
+    return {
+        "alibaba_reply_rate": None if rate is None else calc.to_number(Decimal(rate)),
+        "alibaba_reply_rate_date": date.isoformat() if date else None,
+        "alibaba_avg_reply_hours": None if hours is None else calc.to_number(Decimal(hours), places=2),
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Trends
+
+
+def monthly_trends(
+    *,
+    end_month: dt.date,
+    months: int = 12,
+    scope: str | Scope = "company",
+    as_of: dt.datetime | None = None,
+    window_days: int | None = None,
+) -> list[dict]:
+    """The report page's trend lines: per month up to `end_month`, oldest first, each month
+    counted as of T (default now) with the funnel's rules, in two queries (plus settings/scope).
+
+    Each entry: month, status, inquiries, valid, valid_share, replied, reply_24h_rate, won
+    (orders from the month's inquiries), conversion, revenue_usd, orders_won_in_month, ta_orders,
+    ta_share.
+    """
+    from accounts.models import CompanySettings
+
+    scope = resolve_scope(scope) if isinstance(scope, str) else scope
+    as_of = as_of or timezone.now()
+    company = CompanySettings.load()
+    window_days = window_days or company.attribution_window_days
+    first = add_months(end_month, -(months - 1))
+    start, end = month_start(first), month_start(add_months(end_month, 1))
+    groups = cohort_groups(
+        start=start,
+        end=end,
+        as_of=as_of,
+        window_days=window_days,
+        sla_hours=company.sales_sla_hours,
+        scope=scope,
+        by_month=True,
+    )
+    tallies: dict[int, Tally] = defaultdict(Tally)
+    for group in groups:
+        if not group.rfq:
+            tallies[group.month_index].add(group)
+    won_orders = orders_won_in_month(start=start, end=end, as_of=as_of, scope=scope, by_month=True)
+    orders: dict[int, OrderTally] = defaultdict(OrderTally)
+    for (_account, _person, month_index), tally in won_orders.items():
+        orders[int(month_index)].add(tally)
+    result = []
+    for i in range(months):
+        month = add_months(first, i)
+        index = month.year * 12 + month.month - 1
+        tally, won = tallies[index], orders[index]
+        funnel = tally.funnel
+        period = ReportPeriod(month=month, baseline=add_months(month, -1), as_of=as_of, window_days=window_days)
+        result.append(
+            {
+                "month": month_label(month),
+                "status": period.status,
+                "inquiries": funnel.inquiries,
+                "valid": funnel.valid,
+                "valid_share": _rate(funnel.valid, funnel.inquiries),
+                "replied": funnel.replied,
+                "reply_24h_rate": _rate(tally.reply_24h, funnel.valid),
+                "won": funnel.won,
+                "conversion": _rate(funnel.won, funnel.replied),
+                "revenue_usd": calc.money(funnel.revenue),
+                "orders_won_in_month": won.orders,
+                "ta_orders": won.ta_orders,
+                "ta_share": _rate(won.ta_orders, won.orders),
+            }
+        )
+    return result
+
+
+def report_payload(report, *, language: str | None = None) -> dict:
+    """A stored report's payload with `verdict.text` in `language` (default: the active one).
+
+    The report keeps the sentence in every language it is written in, so a final report reads
+    the same in Chinese and in English whatever language the job that froze it ran in.
+    """
+    payload = dict(report.payload)
+    verdict = dict(payload["verdict"])
+    texts = verdict.get("texts") or {}
+    verdict["text"] = texts.get(calc.sentence_language(language or get_language()), verdict["text"])
+    payload["verdict"] = verdict
+    return payload

@@ -1,0 +1,41 @@
+"""Report jobs: thin callers of reports.services. Names start with `reports.` → the `reports` queue."""
+
+import logging
+
+from celery import shared_task
+
+from .periods import ReportParamError, parse_month
+from .services import month_param, monthly_report_email, monthly_report_get, reports_due_for_recompute
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="reports.compute_month")
+def compute_month(
+    month: str, scope: str = "company", baseline: str | None = None, window_days: int | None = None
+) -> int | None:
+    """Compute and store one report as of now (a stored final one is left as it is); its id."""
+    try:
+        report = monthly_report_get(
+            month=parse_month(month), baseline=month_param(baseline), scope=scope, window_days=window_days
+        )
+    except ReportParamError as exc:
+        # A stored report whose account or salesperson has gone: nothing to retry.
+        logger.warning("report %s %s not computed: %s", month, scope, exc)
+        return None
+    return report.pk
+
+
+@shared_task(name="reports.recompute_provisional")
+def recompute_provisional() -> list[dict]:
+    """Nightly: one compute job per provisional report (and per month that just turned final)."""
+    keys = reports_due_for_recompute()
+    for key in keys:
+        compute_month.delay_on_commit(**key)
+    return keys
+
+
+@shared_task(name="reports.email_monthly_report")
+def email_monthly_report(month: str | None = None) -> int:
+    """On the 1st: last month's company report to the bosses, once; how many emails went out."""
+    return monthly_report_email(month=month_param(month))

@@ -1,0 +1,266 @@
+"""The mathematics of ATTRIBUTION.md, checked by hand-computed cases and by properties."""
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reports.attribution import (
+    Funnel,
+    decompose,
+    fill_undefined,
+    orders_change_json,
+    product,
+    revenue_change_json,
+    shapley,
+    shapley_product,
+    signed,
+    verdict,
+    verdict_sentence_en,
+    verdict_sentence_zh,
+)
+
+EXAMPLE_1_B = Funnel(300, 270, 260, 7, Decimal("56000"))
+EXAMPLE_1_M = Funnel(500, 430, 300, 2, Decimal("9000"))
+
+
+# ---------------------------------------------------------------------------------------------
+# The contract's worked examples
+
+
+def test_worked_example_1_orders_split_to_four_decimals():
+    change = decompose(EXAMPLE_1_B, EXAMPLE_1_M)
+
+    assert change.total == -5
+    assert float(change["volume"]) == pytest.approx(2.5473, abs=1e-4)
+    assert float(change["quality"]) == pytest.approx(-0.2161, abs=1e-4)
+    assert float(change["response"]) == pytest.approx(-1.4937, abs=1e-4)
+    assert float(change["conversion"]) == pytest.approx(-5.8375, abs=1e-4)
+    assert float(change.operations) == pytest.approx(2.3312, abs=1e-4)
+    assert float(change.sales) == pytest.approx(-7.3312, abs=1e-4)
+    assert sum(change.effects.values()) == -5
+
+
+def test_worked_example_1_revenue_split_to_the_cent():
+    change = revenue_change_json(decompose(EXAMPLE_1_B, EXAMPLE_1_M, revenue=True))
+
+    assert change == {
+        "total": -47000.0,
+        "volume": 17047.37,
+        "quality": -1415.51,
+        "response": -9677.60,
+        "conversion": -36249.44,
+        "order_value": -16704.83,
+        "operations": 15631.86,
+        "sales": -62631.86,
+    }
+
+
+def test_worked_example_1_blames_sales_with_the_numbers():
+    change = decompose(EXAMPLE_1_B, EXAMPLE_1_M)
+    result = verdict(change)
+
+    assert (result.kind, result.side) == ("blame", "sales")
+    assert verdict_sentence_zh(change, result) == (
+        "订单比上月少 5 单：运营 +2.3（量 +2.5，质 −0.2），业务 −7.3（回复 −1.5，转化 −5.8）。主要责任：业务。"
+    )
+    assert verdict_sentence_en(change, result) == (
+        "5 fewer orders than last month: operations +2.3 (volume +2.5, quality −0.2), "
+        "sales −7.3 (response −1.5, conversion −5.8). Mainly responsible: sales."
+    )
+
+
+def test_worked_example_1_json_keeps_six_decimals():
+    assert orders_change_json(decompose(EXAMPLE_1_B, EXAMPLE_1_M)) == {
+        "total": -5,
+        "volume": 2.547336,
+        "quality": -0.216103,
+        "response": -1.493711,
+        "conversion": -5.837522,
+        "operations": 2.331232,
+        "sales": -7.331232,
+    }
+
+
+def test_worked_example_2_a_new_sub_account_credits_volume_only():
+    new = Funnel(30, 28, 20, 2, Decimal("7000"))
+
+    orders = decompose(Funnel(), new)
+    revenue = decompose(Funnel(), new, revenue=True)
+
+    assert orders.effects == {"volume": 2, "quality": 0, "response": 0, "conversion": 0}
+    assert revenue.effects == {"volume": 7000, "quality": 0, "response": 0, "conversion": 0, "order_value": 0}
+    assert (verdict(orders).kind, verdict(orders).side) == ("credit", "operations")
+
+
+# ---------------------------------------------------------------------------------------------
+# The undefined-ratio convention
+
+
+def test_an_undefined_ratio_takes_the_other_periods_value_and_zero_when_both_are_undefined():
+    x0, x1 = fill_undefined([Fraction(3), None, None], [Fraction(5), Fraction(1, 2), None])
+
+    assert x0 == [3, Fraction(1, 2), 0]
+    assert x1 == [5, Fraction(1, 2), 0]
+
+
+def test_a_month_where_every_inquiry_is_invalid_blames_quality_not_sales():
+    # B: 2 inquiries, both valid and replied, 1 won for $100. M: 4 inquiries, none valid.
+    # r and k are undefined in M, so they take B's values (1 and 1/2) and get no effect.
+    # φ_I = ½[(4−2)·1 + (4−2)·0]·½ = 0.5 ; φ_q = ½[2·(0−1) + 4·(0−1)]·½ = −1.5
+    change = decompose(Funnel(2, 2, 2, 1, Decimal(100)), Funnel(4, 0, 0, 0, Decimal(0)))
+
+    assert change.effects == {"volume": Fraction(1, 2), "quality": Fraction(-3, 2), "response": 0, "conversion": 0}
+    assert (change.operations, change.sales) == (-1, 0)
+    assert (verdict(change).kind, verdict(change).side) == ("blame", "operations")
+
+
+def test_f_of_the_filled_factors_is_still_the_real_count():
+    before, after = Funnel(10, 0, 0, 0), Funnel(0, 0, 0, 0)
+    x0, x1 = fill_undefined(before.factors(), after.factors())
+
+    assert (product(x0), product(x1)) == (0, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The verdict
+
+
+def change_with(ops_volume, sales_conversion, total):
+    from reports.attribution import Change
+
+    return Change(
+        total=Fraction(total),
+        effects={"volume": Fraction(ops_volume), "quality": Fraction(0), "response": Fraction(0),
+                 "conversion": Fraction(sales_conversion)},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("ops", "sales", "total", "expected"),
+    [
+        (Fraction(49, 100), Fraction(-49, 100), 0, ("none", None)),
+        (Fraction(1, 2), Fraction(-1, 2), 0, ("blame", "sales")),
+        (Fraction(3), Fraction(-3), 0, ("blame", "sales")),
+        (Fraction(-2), Fraction(1), -1, ("blame", "operations")),
+        (Fraction(-1), Fraction(-1), -2, ("blame", "shared")),
+        (Fraction(1), Fraction(1), 2, ("credit", "shared")),
+        (Fraction(3), Fraction(-1), 2, ("credit", "operations")),
+        (Fraction(-1), Fraction(3), 2, ("credit", "sales")),
+        (Fraction(2), Fraction(-2), 0, ("blame", "sales")),
+    ],
+)
+def test_verdict_follows_the_contracts_rules(ops, sales, total, expected):
+    result = verdict(change_with(ops, sales, total))
+
+    assert (result.kind, result.side) == expected
+
+
+def test_verdict_sentences_for_credit_shared_none_and_another_baseline():
+    credit = change_with(3, -1, 2)
+    assert verdict_sentence_zh(credit, verdict(credit)).endswith("主要功劳：运营。")
+    assert verdict_sentence_en(credit, verdict(credit)).startswith("2 more orders than last month")
+
+    shared = change_with(-1, -1, -2)
+    assert verdict_sentence_zh(shared, verdict(shared)).endswith("运营与业务责任相当。")
+    assert verdict_sentence_en(shared, verdict(shared)).endswith("Operations and sales share the responsibility.")
+
+    small = change_with(Fraction(1, 5), Fraction(-1, 5), 0)
+    assert verdict_sentence_zh(small, verdict(small)) == (
+        "订单与上月持平：运营 +0.2（量 +0.2，质 0.0），业务 −0.2（回复 0.0，转化 −0.2）。双方影响都不到半单，不论功过。"
+    )
+    one = change_with(-1, 0, -1)
+    assert verdict_sentence_en(one, verdict(one), baseline_label="2025-01").startswith("1 fewer order than 2025-01:")
+    assert verdict_sentence_zh(one, verdict(one), baseline_label="2025-01").startswith("订单比2025-01少 1 单")
+
+
+def test_signed_numbers_use_a_real_minus_and_no_sign_on_zero():
+    assert [signed(Fraction(x)) for x in ("2.55", "-0.04", "0", "-5.8375")] == ["+2.6", "0.0", "0.0", "−5.8"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Properties
+
+
+def funnels():
+    @st.composite
+    def build(draw):
+        inquiries = draw(st.integers(0, 2000))
+        valid = draw(st.integers(0, inquiries))
+        replied = draw(st.integers(0, valid))
+        won = draw(st.integers(0, replied))
+        cents = draw(st.integers(0, 10**9)) if won else 0
+        return Funnel(inquiries, valid, replied, won, Decimal(cents) / 100)
+
+    return build()
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=funnels(), after=funnels())
+def test_effects_add_up_exactly_to_the_change(before, after):
+    orders = decompose(before, after)
+    revenue = decompose(before, after, revenue=True)
+
+    assert sum(orders.effects.values()) == after.won - before.won
+    assert orders.operations + orders.sales == orders.total
+    assert sum(revenue.effects.values()) == Fraction(after.revenue) - Fraction(before.revenue)
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=funnels(), after=funnels())
+def test_swapping_the_periods_negates_every_effect(before, after):
+    for revenue in (False, True):
+        forward = decompose(before, after, revenue=revenue)
+        backward = decompose(after, before, revenue=revenue)
+        assert {k: -v for k, v in forward.effects.items()} == backward.effects
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=funnels(), data=st.data())
+def test_a_factor_equal_in_both_periods_gets_zero(before, data):
+    # Same volume in both periods: volume gets nothing, whatever else moves.
+    valid = data.draw(st.integers(0, before.inquiries))
+    replied = data.draw(st.integers(0, valid))
+    won = data.draw(st.integers(0, replied))
+    after = Funnel(before.inquiries, valid, replied, won, Decimal(won * 250))
+
+    assert decompose(before, after)["volume"] == 0
+    assert decompose(before, after, revenue=True)["volume"] == 0
+
+
+fractions = st.fractions(min_value=-50, max_value=50, max_denominator=20)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n=st.integers(1, 6))
+def test_shapley_for_any_number_of_factors_adds_up_and_ignores_unchanged_factors(data, n):
+    x0 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+    x1 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+    same = data.draw(st.integers(0, n - 1))
+    x1[same] = x0[same]
+
+    effects = shapley(x0, x1)
+
+    assert sum(effects) == product(x1) - product(x0)
+    assert effects[same] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), n=st.integers(1, 6))
+def test_the_fast_product_shapley_equals_the_definition(data, n):
+    x0 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+    x1 = data.draw(st.lists(fractions, min_size=n, max_size=n))
+
+    assert shapley_product(x0, x1) == shapley(x0, x1)
+
+
+def test_shapley_of_two_factors_is_the_midpoint_formula():
+    # φ_a = Δa·(b0 + b1)/2 for f = a·b
+    assert shapley([Fraction(2), Fraction(3)], [Fraction(5), Fraction(7)]) == [Fraction(15), Fraction(14)]
+
+
+def test_a_funnel_must_narrow():
+    with pytest.raises(ValueError):
+        Funnel(5, 6, 0, 0)
