@@ -40,6 +40,10 @@ def test_settings_accept_debug_without_secret_key_and_default_to_shanghai():
         ({"DJANGO_DEBUG": "1", "REDIS_URL": "http://x"}, "REDIS_URL must start with"),
         ({"DJANGO_DEBUG": "1", "DATABASE_URL": "nosuchdb://x"}, "DATABASE_URL is not a database URL"),
         ({"DJANGO_DEBUG": "1", "IMPORT_MAX_UPLOAD_MB": "lots"}, "IMPORT_MAX_UPLOAD_MB must be a whole number"),
+        (
+            {"DJANGO_DEBUG": "1", "REDIS_URL": "redis://127.0.0.1:6379/0", "CELERY_VISIBILITY_TIMEOUT": "60"},
+            "CELERY_TASK_TIME_LIMIT must stay below CELERY_VISIBILITY_TIMEOUT",
+        ),
     ],
 )
 def test_settings_refuse_bad_values_with_a_clear_message(env, message):
