@@ -347,3 +347,147 @@ class RfqQuote(models.Model):
 
     def __str__(self):
         return self.rfq_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation rules, one set per account
+
+
+class AllocationRule(models.Model):
+    """How an account's new inquiries are allocated without anyone clicking."""
+
+    class Mode(models.TextChoices):
+        MANUAL = "manual", _("Manual: operations allocate by hand")
+        ROUND_ROBIN = "round_robin", _("Round robin among the chosen salespeople")
+        CONVERSION = "conversion", _("Weighted by conversion over the last 90 days")
+
+    account = models.OneToOneField(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="allocation_rule"
+    )
+    mode = models.CharField(_("allocation"), max_length=20, choices=Mode.choices, default=Mode.MANUAL)
+    same_buyer = models.BooleanField(
+        _("same buyer, same salesperson"),
+        default=True,
+        help_text=_("A buyer who wrote before goes to the salesperson who had them, as Alibaba.com does."),
+    )
+    reallocate_overdue = models.BooleanField(
+        _("reallocate when the reply deadline passes"),
+        default=False,
+        help_text=_("An inquiry nobody replied to in time goes to the next salesperson."),
+    )
+    # Round robin continues after this salesperson, across batches and days.
+    last_salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("allocation rule")
+        verbose_name_plural = _("allocation rules")
+
+    def __str__(self):
+        return f"{self.account}: {self.get_mode_display()}"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.mode != self.Mode.MANUAL
+
+
+class AllocationRuleMember(models.Model):
+    """A salesperson in a rule's pool, with the most inquiries a day the rules may give them."""
+
+    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="members")
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="allocation_memberships",
+    )
+    daily_capacity = models.PositiveIntegerField(
+        _("daily capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Most inquiries a day this salesperson receives (all allocations count); empty: no limit."),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rule member")
+        verbose_name_plural = _("rule members")
+        ordering = ["rule", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "salesperson"], name="rule_member_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule.account_id}: {self.salesperson}"
+
+
+class AllocationRoute(models.Model):
+    """Inquiries from a country, or about a product keyword, go to one salesperson."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        KEYWORD = "keyword", _("Product keyword")
+
+    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="routes")
+    kind = models.CharField(_("route by"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=100)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+        ordering = ["rule", "position", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value} → {self.salesperson}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports of the inquiry list
+
+
+class InquiryExport(models.Model):
+    """A file of the inquiry list under one filter, written by a background job when large."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE, related_name="inquiry_exports"
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    query = models.CharField(_("filter"), max_length=2000, blank=True, help_text=_("The list's query string."))
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inquiry export")
+        verbose_name_plural = _("inquiry exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="export_user_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("inquiries:export_download", args=[self.pk])

@@ -1,5 +1,6 @@
 """The header's links, by role. A page appears here when it exists."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -11,16 +12,32 @@ READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
 OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
 
 
+def _operations_count(key: str) -> Callable:
+    def count(user):
+        from inquiries.selectors import NAV_COUNT_CAP, operations_nav_counts
+
+        n = operations_nav_counts(user)[key]
+        return f"{NAV_COUNT_CAP - 1}+" if n >= NAV_COUNT_CAP else n
+
+    return count
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
     url_name: str
     roles: tuple[str, ...]
+    # count(user) -> a number shown beside the label (falsy: none shown); keep it one cheap query.
+    count: Callable | None = None
 
 
 NAV_ITEMS = [
     NavItem(_("Home"), "home", (Role.BOSS, Role.OPS_MANAGER, Role.OPS, Role.SALES)),
+    NavItem(_("Queue"), "inquiries:queue", OPERATIONS, count=_operations_count("queue")),
     NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
+    NavItem(_("Disputes"), "inquiries:disputes", OPERATIONS, count=_operations_count("disputes")),
+    NavItem(_("Rules"), "inquiries:rules", OPERATIONS),
+    NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
 ]
 
 
@@ -32,6 +49,13 @@ def nav_for(user, current_path: str) -> list[dict]:
         if user.role not in item.roles:
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        entry = {"label": item.label, "url": url, "active": False, "matches": matches}
+        if item.count is not None:
+            entry["count"] = item.count(user)
+        items.append(entry)
+    # The most specific link is the active one: /inquiries/queue/ is the queue, not the list.
+    matching = [entry for entry in items if entry.pop("matches")]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["active"] = True
     return items

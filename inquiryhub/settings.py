@@ -180,6 +180,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Exports of the inquiry list hold buyers' contacts: kept outside MEDIA_ROOT, served only by a view
+# that checks who asks.
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", VAR_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -237,11 +240,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 30 * 60
 CELERY_TASK_TIME_LIMIT = 35 * 60
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    "reply-deadlines": {"task": "inquiries.check_reply_deadlines", "schedule": 15 * 60},
+}
 # Long imports and report computations must not hold up the small, frequent jobs.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "inquiries.import_*": {"queue": "imports"},
+    # A big export of the list is a long read: it waits with the reports, not before the deadlines.
+    "inquiries.export_*": {"queue": "reports"},
     "reports.*": {"queue": "reports"},
 }
 CELERY_WORKER_QUEUES = ["default", "imports", "reports"]
