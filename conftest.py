@@ -27,6 +27,13 @@ def service_unavailable(reason: str):
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """The cast's passwords are hashed for every test: a fast hasher saves about two seconds a test.
+    Real hashing is still what production runs; nothing here tests the hasher's strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def boss(db):
     return UserFactory(username="boss", role="boss", display_name="老板")

@@ -14,9 +14,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+
+from .models import Inquiry
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -32,26 +35,28 @@ def _when(value) -> str:
 
 
 def export_columns():
-    """(header, value of one inquiry) in the order of the file's columns."""
+    """(header, value of one inquiry) in the order of the file's columns; headers are the model's
+    own field names, in the active language."""
+    fields = {f.name: capfirst(f.verbose_name) for f in Inquiry._meta.get_fields() if hasattr(f, "verbose_name")}
     return [
-        (_("Inquiry number"), lambda i: i.external_id),
-        (_("Account"), lambda i: i.account.code),
-        (_("Received"), lambda i: _when(i.received_at)),
-        (_("Source"), lambda i: i.get_source_display()),
-        (_("Buyer"), lambda i: i.buyer_name),
-        (_("Company"), lambda i: i.buyer_company),
-        (_("Email"), lambda i: i.buyer_email),
-        (_("Country"), lambda i: i.country),
-        (_("Product"), lambda i: i.product),
-        (_("Quantity"), lambda i: i.quantity),
-        (_("Subject"), lambda i: i.subject),
-        (_("Salesperson"), lambda i: i.owner.label if i.owner_id else ""),
-        (_("State"), lambda i: i.get_state_display()),
-        (_("Quality"), lambda i: i.get_quality_display()),
-        (_("First allocated"), lambda i: _when(i.first_allocated_at)),
-        (_("First reply"), lambda i: _when(i.first_reply_at)),
-        (_("Reply due"), lambda i: _when(i.reply_due_at)),
-        (_("Marked overdue"), lambda i: _when(i.overdue_at)),
+        (fields["external_id"], lambda i: i.external_id),
+        (fields["account"], lambda i: i.account.code),
+        (fields["received_at"], lambda i: _when(i.received_at)),
+        (fields["source"], lambda i: i.get_source_display()),
+        (fields["buyer_name"], lambda i: i.buyer_name),
+        (fields["buyer_company"], lambda i: i.buyer_company),
+        (fields["buyer_email"], lambda i: i.buyer_email),
+        (fields["country"], lambda i: i.country),
+        (fields["product"], lambda i: i.product),
+        (fields["quantity"], lambda i: i.quantity),
+        (fields["subject"], lambda i: i.subject),
+        (fields["owner"], lambda i: i.owner.label if i.owner_id else ""),
+        (fields["state"], lambda i: i.get_state_display()),
+        (fields["quality"], lambda i: i.get_quality_display()),
+        (fields["first_allocated_at"], lambda i: _when(i.first_allocated_at)),
+        (fields["first_reply_at"], lambda i: _when(i.first_reply_at)),
+        (fields["reply_due_at"], lambda i: _when(i.reply_due_at)),
+        (fields["overdue_at"], lambda i: _when(i.overdue_at)),
     ]
 
 

@@ -82,7 +82,7 @@ class InquiryFilter(django_filters.FilterSet):
     received = django_filters.DateFromToRangeFilter(
         field_name="received_at",
         label=_("Received between"),
-        widget=django_filters.widgets.RangeWidget(attrs={"type": "date"}),
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.salespeople().order_by("display_name", "username"),

@@ -54,7 +54,9 @@ class AllocateForm(forms.Form):
     )
     query = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
     seen_at = forms.CharField(widget=forms.HiddenInput)
-    view = forms.ChoiceField(choices=[("list", "list"), ("queue", "queue")], initial="list", widget=forms.HiddenInput)
+    view = forms.ChoiceField(
+        choices=[("list", "list"), ("queue", "queue")], initial="list", required=False, widget=forms.HiddenInput
+    )
     seen_count = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
 
     def clean_seen_at(self):

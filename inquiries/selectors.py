@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
@@ -336,18 +337,21 @@ def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[i
 
 
 def buyers_previous_owner(emails) -> dict[str, int]:
-    """Lower-cased buyer email -> owner of that buyer's most recent allocated inquiry."""
-    variants = sorted({e for email in emails for e in (email, email.lower())})
+    """Lower-cased buyer email -> owner of that buyer's most recent allocated inquiry.
+
+    Compared case-insensitively (Alibaba exports and people type addresses differently), through
+    the index on LOWER(buyer_email).
+    """
+    keys = sorted({email.strip().lower() for email in emails if email.strip()})
     result: dict[str, tuple] = {}
-    for start in range(0, len(variants), 500):
-        chunk = variants[start : start + 500]
+    for start in range(0, len(keys), 500):
         rows = (
-            Inquiry.objects.filter(buyer_email__in=chunk, owner__isnull=False)
-            .values_list("buyer_email", "owner_id", "received_at", "id")
+            Inquiry.objects.annotate(email_key=Lower("buyer_email"))
+            .filter(email_key__in=keys[start : start + 500], owner__isnull=False)
+            .values_list("email_key", "owner_id", "received_at", "id")
             .order_by()
         )
-        for email, owner_id, received_at, pk in rows:
-            key = email.lower()
+        for key, owner_id, received_at, pk in rows:
             if key not in result or (received_at, pk) > result[key][1:]:
                 result[key] = (owner_id, received_at, pk)
     return {email: value[0] for email, value in result.items()}
@@ -358,7 +362,8 @@ def allocation_rules_preview(*, inquiries) -> tuple:
 
     Returns (plan, inquiries_by_id).
     """
-    inquiries = list(inquiries)
+    # Oldest first, exactly as allocation_rules_apply orders them, so the plans agree.
+    inquiries = sorted(inquiries, key=lambda i: (i.received_at, i.pk))
     facts, rules, context = allocation_plan_inputs(inquiries)
     return plan_allocations(facts, rules, context), {i.pk: i for i in inquiries}
 

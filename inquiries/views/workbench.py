@@ -338,6 +338,9 @@ def rules_preview(request):
         outcome = services.allocation_rules_apply(
             inquiry_ids=[i.pk for i in backlog], by=request.user, expected_digest=request.POST.get("digest", "")
         )
+        if outcome.plan is None:
+            messages.info(request, _("Nothing is waiting to be allocated by the rules."))
+            return redirect("inquiries:rules")
         if outcome.stale:
             messages.warning(
                 request,
