@@ -597,12 +597,10 @@ def inquiries_allocate_checked(
     """
     check_salesperson(salesperson)
     note = note.strip()[:500]
-    locked = list(
-        Inquiry.objects.select_for_update(of=("self",))
-        .select_related("owner", "account")
-        .filter(pk__in=list(expected_owners))
-        .order_by("pk")
-    )
+    # No join in the locking query: when PostgreSQL re-reads a row another transaction just
+    # changed, it would not re-read a joined owner, and we would report a stale one.
+    locked = list(Inquiry.objects.select_for_update(of=("self",)).filter(pk__in=list(expected_owners)).order_by("pk"))
+    _attach_owners(locked)
     outcome = AllocationOutcome()
     current = []
     for inquiry in locked:
@@ -611,6 +609,13 @@ def inquiries_allocate_checked(
         else:
             current.append(inquiry)
     return _allocate_locked(locked=current, salesperson=salesperson, by=by, note=note, outcome=outcome)
+
+
+def _attach_owners(inquiries: list[Inquiry]) -> None:
+    """Load the owners of locked inquiries in one query (their current owners, after the lock)."""
+    owners = User.objects.in_bulk({i.owner_id for i in inquiries if i.owner_id})
+    for inquiry in inquiries:
+        inquiry.owner = owners.get(inquiry.owner_id) if inquiry.owner_id else None
 
 
 @transaction.atomic
@@ -630,13 +635,12 @@ def inquiries_allocate_matching(
     """
     check_salesperson(salesperson)
     note = note.strip()[:500]
-    locked = list(
-        queryset.select_for_update(of=("self",)).select_related("owner", "account").order_by("pk")[: limit + 1]
-    )
+    locked = list(queryset.select_for_update(of=("self",)).order_by("pk")[: limit + 1])
     if len(locked) > limit:
         raise ValidationError(
             _("More than %(limit)s inquiries match: narrow the filter and allocate them in parts.") % {"limit": limit}
         )
+    _attach_owners(locked)
     changed = set(
         Allocation.objects.filter(inquiry_id__in=[i.pk for i in locked], assigned_at__gt=seen_at).values_list(
             "inquiry_id", flat=True
@@ -781,7 +785,6 @@ def allocation_rules_apply(
             Inquiry.objects.select_for_update(of=("self",))
             .filter(pk__in=ids[start : start + RULES_BATCH], owner__isnull=True, state=InquiryState.NEW)
             .inbound()
-            .select_related("owner", "account")
             .order_by("pk")
         )
     locked.sort(key=lambda i: (i.received_at, i.pk))
@@ -893,11 +896,12 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
         overdue_queryset(now)
         .filter(overdue_at__isnull=True)
         .select_for_update(of=("self",), skip_locked=True)
-        .select_related("owner", "account")
+        .select_related("account")
         .order_by("reply_due_at", "pk")[:OVERDUE_BATCH]
     )
     if not batch:
         return 0
+    _attach_owners(batch)
     for inquiry in batch:
         inquiry.overdue_at = now
     Inquiry.objects.bulk_update(batch, ["overdue_at"])
