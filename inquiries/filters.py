@@ -10,8 +10,11 @@ import django_filters
 import pycountry
 from django import forms
 from django.db.models import Q
+from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone, translation
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
@@ -37,10 +40,14 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     return _country_choices(translation.get_language() or "zh-hans")
 
 
+@lru_cache(maxsize=8)
+def _country_names(language: str) -> dict[str, str]:
+    return {code: label.split(" · ", 1)[-1] for code, label in _country_choices(language)}
+
+
 def country_name(code: str) -> str:
     """The country's name in the active language ("" for an unknown code)."""
-    label = dict(country_choices()).get((code or "").upper(), "")
-    return label.split(" · ", 1)[-1] if label else ""
+    return _country_names(translation.get_language() or "zh-hans").get((code or "").upper(), "")
 
 
 STATE_CHOICES = [
@@ -63,8 +70,21 @@ def overdue_q(now=None):
     )
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
+class FastSelect(forms.Select):
+    """A select written in one pass instead of one template per option: the country list has 249
+    options, and Django's per-option templates cost 15 ms a page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        final = self.build_attrs(self.attrs, attrs)
+        final["name"] = name
+        values = value if isinstance(value, (list, tuple)) else [value]
+        chosen = {"" if v is None else str(v) for v in values}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            ((v, mark_safe(" selected") if str(v) in chosen else "", label) for v, label in self.choices),
+        )
+        return format_html("<select{}>{}</select>", flatatt(final), options)
 
 
 class InquiryFilter(django_filters.FilterSet):
@@ -72,7 +92,9 @@ class InquiryFilter(django_filters.FilterSet):
         queryset=Account.objects.order_by("code"), label=_("Account"), empty_label=_("All accounts")
     )
     source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"), empty_label=_("All sources"))
-    country = django_filters.ChoiceFilter(choices=country_choices, label=_("Country"), empty_label=_("All countries"))
+    country = django_filters.ChoiceFilter(
+        choices=country_choices, label=_("Country"), empty_label=_("All countries"), widget=FastSelect
+    )
     product = django_filters.CharFilter(
         field_name="product",
         lookup_expr="icontains",

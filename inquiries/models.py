@@ -8,6 +8,7 @@ reports; only the functions in inquiries/services.py write them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -116,6 +117,25 @@ class Inquiry(models.Model):
             models.Index(fields=["state", "received_at"], name="inquiry_state_received_idx"),
             models.Index(fields=["received_at"], condition=Q(owner__isnull=True), name="inquiry_unassigned_idx"),
             models.Index(fields=["buyer_email"], name="inquiry_buyer_email_idx"),
+            # The workbench (see bench/list_bench.py for the plans they serve):
+            # sorting or filtering the list by country;
+            models.Index(fields=["country", "received_at"], name="inquiry_country_received_idx"),
+            # the unassigned queue, oldest first, and its count in the header;
+            models.Index(
+                fields=["received_at"],
+                condition=Q(owner__isnull=True, state="new") & ~Q(source="rfq"),
+                name="inquiry_queue_idx",
+            ),
+            # the quality disputes waiting for operations;
+            models.Index(fields=["received_at"], condition=Q(state="disputed"), name="inquiry_disputed_idx"),
+            # the reply-deadline job: allocated, unanswered, not yet marked;
+            models.Index(
+                fields=["reply_due_at"],
+                condition=Q(owner__isnull=False, first_reply_at__isnull=True, overdue_at__isnull=True),
+                name="inquiry_deadline_watch_idx",
+            ),
+            # "same buyer, same salesperson", whatever the case of the address.
+            models.Index(Lower("buyer_email"), name="inquiry_buyer_email_lower_idx"),
         ]
 
     def __str__(self):

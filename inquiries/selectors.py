@@ -170,15 +170,17 @@ def operations_nav_counts(user: User) -> dict[str, int]:
     if cached is not None:
         return cached
 
+    # received_at is the column of the partial indexes these filters match (inquiry_queue_idx,
+    # inquiry_disputed_idx): PostgreSQL answers from the index alone, in well under a millisecond.
     queue_sql, queue_params = (
         Inquiry.objects.filter(owner__isnull=True, state=InquiryState.NEW)
         .inbound()
         .order_by()
-        .values("id")[:NAV_COUNT_CAP]
+        .values("received_at")[:NAV_COUNT_CAP]
         .query.sql_with_params()
     )
     disputes_sql, disputes_params = (
-        Inquiry.objects.filter(state=InquiryState.DISPUTED).order_by().values("id")[:NAV_COUNT_CAP]
+        Inquiry.objects.filter(state=InquiryState.DISPUTED).order_by().values("received_at")[:NAV_COUNT_CAP]
     ).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -562,7 +562,8 @@ class AllocationOutcome:
     unchanged: list[Inquiry] = dataclasses.field(default_factory=list)
 
 
-MATCHING_ALLOCATION_LIMIT = 5000
+# "Everything matching the filter" stops here: beyond it, the rules are the tool.
+MATCHING_ALLOCATION_LIMIT = 1000
 
 
 def _allocate_locked(

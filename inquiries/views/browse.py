@@ -16,8 +16,9 @@ from ..services import MATCHING_ALLOCATION_LIMIT
 from ..tables import InquiryTable
 
 PER_PAGE = 50
-# The list says "more than 10,000" rather than count a million rows on every page.
-COUNT_CAP = 10_000
+# The list says "more than 1,000" rather than count a million rows on every page: counting to
+# 1,001 costs a few milliseconds whatever the filter; to 10,001, up to 150 ms (bench/list_bench.py).
+COUNT_CAP = 1_000
 
 
 def list_page_context(request, *, filterset, table_class, view: str) -> dict:
