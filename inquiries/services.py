@@ -855,9 +855,12 @@ class OverdueOutcome:
     reallocated: int = 0
     notifications: int = 0
     emails: int = 0
+    # breaches found long after their deadline: marked quietly
+    stale: int = 0
 
 
 OVERDUE_BATCH = 500
+STALE_BREACH = dt.timedelta(days=2)
 
 
 def inquiries_handle_overdue(*, now: dt.datetime | None = None) -> OverdueOutcome:
@@ -907,6 +910,11 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
         inquiry.overdue_at = now
     Inquiry.objects.bulk_update(batch, ["overdue_at"])
     previous_owner = {i.pk: i.owner for i in batch}
+    # A breach older than STALE_BREACH was not missed by this job but arrived already late (an
+    # import of past years, or a long outage): it is marked, not announced, and not reallocated.
+    stale = [i for i in batch if i.reply_due_at < now - STALE_BREACH]
+    outcome.stale += len(stale)
+    stale_ids = {i.pk for i in stale}
     _audit_many(
         [
             _audit_event(
@@ -914,12 +922,19 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
                 action="inquiry.overdue",
                 target=i,
                 inquiry_id=i.pk,
-                summary=_("No reply from %(name)s by the deadline") % {"name": i.owner.label},
+                summary=(
+                    _("No reply from %(name)s by the deadline (found late, not announced)")
+                    if i.pk in stale_ids
+                    else _("No reply from %(name)s by the deadline")
+                )
+                % {"name": i.owner.label},
                 changes={"owner": i.owner.username, "reply_due_at": i.reply_due_at.isoformat()},
             )
             for i in batch
         ]
     )
+    batch = [i for i in batch if i.pk not in stale_ids]
+    outcome.marked += len(batch)
     # Reallocate where the account's rule asks for it.
     movable = [i for i in batch if i.is_inbound]
     reallocating_accounts = set(
@@ -972,8 +987,7 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
             mail.setdefault(owner.pk, []).append(message)
     Notification.objects.bulk_create(notes)
     outcome.notifications += len(notes)
-    outcome.marked += len(batch)
-    return len(batch)
+    return len(batch) + len(stale)
 
 
 def _notify_operations_overdue(outcome: OverdueOutcome, *, mail: dict[int, list[str]]) -> int:

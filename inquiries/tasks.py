@@ -9,7 +9,7 @@ from . import services
 def check_reply_deadlines() -> dict:
     """Every 15 minutes (beat): mark, notify and, where the rules say so, reallocate overdue inquiries."""
     outcome = services.inquiries_handle_overdue()
-    return {"marked": outcome.marked, "reallocated": outcome.reallocated}
+    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale}
 
 
 @shared_task(name="inquiries.export_inquiries", ignore_result=True)

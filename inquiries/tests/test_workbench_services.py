@@ -353,6 +353,20 @@ def test_inquiries_replied_not_yet_due_unassigned_or_invalid_are_not_overdue(ops
     assert not Inquiry.objects.filter(pk__in=[replied.pk, not_due.pk, invalid.pk], overdue_at__isnull=False).exists()
 
 
+def test_a_breach_found_long_after_its_deadline_is_marked_quietly(sales_a, sales_b):
+    account = AccountFactory()
+    set_rule(account, AllocationRule.Mode.ROUND_ROBIN, [(sales_a, None), (sales_b, None)], reallocate_overdue=True)
+    # An inquiry from last year, imported today without a reply.
+    old = InquiryFactory(account=account, received_at=NOW - dt.timedelta(days=300))
+    old = allocated(old, sales_a, at=old.received_at)
+    outcome = services.inquiries_handle_overdue()
+    assert (outcome.marked, outcome.stale, outcome.reallocated, outcome.notifications) == (0, 1, 0, 0)
+    old.refresh_from_db()
+    assert (old.owner, old.overdue_at is not None) == (sales_a, True)
+    assert not Notification.objects.exists()
+    assert services.inquiries_handle_overdue().stale == 0
+
+
 def test_the_rule_can_reallocate_an_overdue_inquiry_to_the_next_salesperson(sales_a, sales_b):
     account = AccountFactory()
     set_rule(account, AllocationRule.Mode.ROUND_ROBIN, [(sales_a, None), (sales_b, None)], reallocate_overdue=True)
