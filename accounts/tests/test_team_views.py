@@ -236,3 +236,20 @@ def test_team_pages_cost_the_same_queries_for_one_or_fifty_rows(cast, client_for
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts == [expected, expected]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_the_operations_manager_can_post_to_the_team_pages(cast, client_for, role):
+    account = AccountFactory()
+    client = client_for(cast.get(role))
+    urls = [
+        "/team/people/new/",
+        reverse("accounts:member_edit", args=[cast["sales_b"].pk]),
+        "/team/accounts/new/",
+        reverse("accounts:account_detail", args=[account.pk]),
+        "/team/settings/",
+    ]
+    for url in urls:
+        # An empty form: the manager gets it back with errors; anyone else is refused first.
+        assert client.post(url, {}).status_code == expected_status(role), url
+    assert AuditEvent.objects.count() == 0

@@ -585,3 +585,11 @@ def test_an_unknown_export_format_is_refused(cast, client_for):
     assert response.status_code == 302
     assert messages_of(response)
     assert not InquiryExport.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_operations_can_post_an_accounts_rule(cast, client_for, role):
+    account = AccountFactory()
+    response = client_for(cast.get(role)).post(reverse("inquiries:rule_edit", args=[account.pk]), {})
+    assert response.status_code == _status(role, ops_only=True)  # operations: the form with its errors
+    assert not AllocationRule.objects.exists()
