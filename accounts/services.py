@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
-from .models import Account, AccountHolding, User
+from .models import Account, AccountHolding, AccountKind, CompanySettings, Role, User
 
 
 @transaction.atomic
@@ -51,3 +52,146 @@ def account_current_holder(account: Account) -> User | None:
     """The salesperson holding the account now, if any."""
     holding = account.holdings.filter(ended_at__isnull=True).select_related("holder").first()
     return holding.holder if holding else None
+
+
+# ---------------------------------------------------------------------------------------------
+# The team, the accounts and the company settings, as the operations manager edits them
+
+
+def _changes(obj, fields: dict) -> dict:
+    """Apply `fields` to `obj`; return {field: [old, new]} for those that changed."""
+    changes = {}
+    for name, value in fields.items():
+        old = getattr(obj, name)
+        if old != value:
+            changes[name] = [old.pk if hasattr(old, "pk") else old, value.pk if hasattr(value, "pk") else value]
+            setattr(obj, name, value)
+    return changes
+
+
+TEAM_MEMBER_FIELDS = ("display_name", "email", "role", "is_active", "is_away", "rfq_quota")
+
+
+@transaction.atomic
+def team_member_create(
+    *,
+    username: str,
+    password: str,
+    role: str,
+    display_name: str = "",
+    email: str = "",
+    rfq_quota: int | None = None,
+    by: User | None,
+) -> User:
+    """Add a person to the team with a first password (checked by the password validators)."""
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This username is taken.")})
+    member = User(username=username, role=role, display_name=display_name.strip(), email=email.strip())
+    member.rfq_quota = rfq_quota if role == Role.SALES else None
+    validate_password(password, member)
+    member.set_password(password)
+    member.save()
+    audit_record(
+        actor=by,
+        action="team.create",
+        target=member,
+        summary=_("Team member %(name)s added as %(role)s") % {"name": member.label, "role": member.get_role_display()},
+        changes={"username": member.username, "role": role, "email": member.email, "rfq_quota": member.rfq_quota},
+    )
+    return member
+
+
+@transaction.atomic
+def team_member_update(*, member: User, by: User | None, **fields) -> User:
+    """Change a team member's name, email, role, active and away switches or RFQ quota."""
+    unknown = set(fields) - set(TEAM_MEMBER_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if (
+        by is not None
+        and locked.pk == by.pk
+        and (fields.get("is_active") is False or fields.get("role", locked.role) != locked.role)
+    ):
+        raise ValidationError(_("You cannot deactivate yourself or change your own role."))
+    changes = _changes(locked, fields)
+    if changes:
+        locked.save(update_fields=list(changes))
+        audit_record(
+            actor=by,
+            action="team.update",
+            target=locked,
+            summary=_("Team member %(name)s changed") % {"name": locked.label},
+            changes=changes,
+        )
+    for name in fields:
+        setattr(member, name, getattr(locked, name))
+    return locked
+
+
+@transaction.atomic
+def account_create(
+    *, code: str, name: str = "", kind: str = AccountKind.MAIN, parent: Account | None = None, by: User | None
+) -> Account:
+    """Add an Alibaba.com account: a main account, or a sub-account under one."""
+    code = code.strip()
+    if Account.objects.filter(code__iexact=code).exists():
+        raise ValidationError({"code": _("An account with this code exists already.")})
+    if kind == AccountKind.SUB and (parent is None or parent.kind != AccountKind.MAIN):
+        raise ValidationError({"parent": _("A sub-account needs its main account.")})
+    account = Account.objects.create(
+        code=code, name=name.strip(), kind=kind, parent=parent if kind == AccountKind.SUB else None
+    )
+    audit_record(
+        actor=by,
+        action="account.create",
+        target=account,
+        summary=_("Account %(code)s added") % {"code": code},
+        changes={"code": code, "name": account.name, "kind": kind, "parent": parent.code if parent else None},
+    )
+    return account
+
+
+@transaction.atomic
+def account_update(*, account: Account, by: User | None, **fields) -> Account:
+    """Rename an account or switch it on or off."""
+    unknown = set(fields) - {"name", "is_active"}
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    changes = _changes(locked, fields)
+    if changes:
+        locked.save(update_fields=list(changes))
+        audit_record(
+            actor=by,
+            action="account.update",
+            target=locked,
+            summary=_("Account %(code)s changed") % {"code": locked.code},
+            changes=changes,
+        )
+    return locked
+
+
+COMPANY_SETTINGS_FIELDS = ("name", "reply_deadline_hours", "attribution_window_days", "sales_sla_hours")
+
+
+@transaction.atomic
+def company_settings_update(*, by: User | None, **fields) -> CompanySettings:
+    """Change the company's settings; a new reply deadline applies to inquiries allocated from now on."""
+    unknown = set(fields) - set(COMPANY_SETTINGS_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)}")
+    CompanySettings.load()
+    current = CompanySettings.objects.select_for_update().get(pk=1)
+    changes = _changes(current, fields)
+    if changes:
+        current.save(update_fields=list(changes))
+        audit_record(
+            actor=by,
+            action="settings.update",
+            target=current,
+            summary=_("Company settings changed"),
+            changes=changes,
+        )
+    return current

@@ -1,6 +1,26 @@
+"""The operations manager's pages for the team, the Alibaba.com accounts and the company settings,
+and everyone's notifications."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import (
+    AccountCreateForm,
+    AccountForm,
+    CompanySettingsForm,
+    HandOverForm,
+    TeamMemberCreateForm,
+    TeamMemberForm,
+)
+from .models import Account, CompanySettings, User
+from .permissions import ops_manager_required
+from .selectors import account_holdings, accounts_overview, team_overview
 
 
 @login_required
@@ -8,3 +28,166 @@ def notification_list(request):
     """The user's own notifications, newest first."""
     page = Paginator(request.user.notifications.select_related("inquiry"), 25).get_page(request.GET.get("page"))
     return render(request, "accounts/notifications.html", {"page": page})
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# ---------------------------------------------------------------------------------------------
+# The team
+
+
+@ops_manager_required
+def team(request):
+    """Everyone on the team: salespeople with their away switch, RFQ quota and open inquiries."""
+    return render(request, "accounts/team.html", {"people": team_overview(), "tab": "team"})
+
+
+@ops_manager_required
+def member_create(request):
+    form = TeamMemberCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            member = services.team_member_create(
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+                display_name=data["display_name"],
+                email=data["email"],
+                rfq_quota=data["rfq_quota"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                _apply_errors(form, exc)
+            else:
+                form.add_error("password1", exc.messages)
+        else:
+            messages.success(request, _("%(name)s joined the team.") % {"name": member.label})
+            return redirect("accounts:team")
+    return render(request, "accounts/member_form.html", {"form": form, "member": None, "tab": "team"})
+
+
+@ops_manager_required
+def member_edit(request, pk: int):
+    member = get_object_or_404(User, pk=pk)
+    initial = {name: getattr(member, name) for name in services.TEAM_MEMBER_FIELDS}
+    form = TeamMemberForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        if data["role"] != "sales":
+            data["rfq_quota"] = None
+        try:
+            services.team_member_update(member=member, by=request.user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s saved.") % {"name": member.label})
+            return redirect("accounts:team")
+    return render(request, "accounts/member_form.html", {"form": form, "member": member, "tab": "team"})
+
+
+@ops_manager_required
+@require_POST
+def member_away(request, pk: int):
+    """The away switch, in one click from the team list."""
+    member = get_object_or_404(User, pk=pk)
+    away = request.POST.get("away") == "1"
+    services.team_member_update(member=member, by=request.user, is_away=away)
+    if away:
+        messages.success(request, _("%(name)s is away: the rules skip them.") % {"name": member.label})
+    else:
+        messages.success(request, _("%(name)s is back.") % {"name": member.label})
+    return redirect("accounts:team")
+
+
+# ---------------------------------------------------------------------------------------------
+# The accounts
+
+
+@ops_manager_required
+def account_list(request):
+    """Main accounts with their sub-accounts, who holds each now, and this month's inquiries."""
+    return render(request, "accounts/account_list.html", {"groups": accounts_overview(), "tab": "accounts"})
+
+
+@ops_manager_required
+def account_create(request):
+    form = AccountCreateForm(request.POST or None, initial={"kind": "main", "parent": request.GET.get("parent")})
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.account_create(**form.cleaned_data, by=request.user)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Account %(code)s added.") % {"code": account.code})
+            return redirect("accounts:account_detail", pk=account.pk)
+    return render(request, "accounts/account_form.html", {"form": form, "tab": "accounts"})
+
+
+@ops_manager_required
+def account_detail(request, pk: int):
+    """One account: its details, hand it over in one action, and who held it when."""
+    account = get_object_or_404(Account.objects.select_related("parent"), pk=pk)
+    holdings = list(account_holdings(account))
+    current = next((h for h in holdings if h.ended_at is None), None)
+    edit_form = AccountForm(initial={"name": account.name, "is_active": account.is_active}, prefix="edit")
+    hand_form = HandOverForm(initial={"to": current.holder_id if current else None}, prefix="hand")
+    if request.method == "POST" and request.POST.get("action") == "edit":
+        edit_form = AccountForm(request.POST, prefix="edit")
+        if edit_form.is_valid():
+            services.account_update(account=account, by=request.user, **edit_form.cleaned_data)
+            messages.success(request, _("Account %(code)s saved.") % {"code": account.code})
+            return redirect("accounts:account_detail", pk=account.pk)
+    elif request.method == "POST" and request.POST.get("action") == "hand_over":
+        hand_form = HandOverForm(request.POST, prefix="hand")
+        if hand_form.is_valid():
+            to = hand_form.cleaned_data["to"]
+            if current is not None and to is not None and current.holder_id == to.pk:
+                messages.info(request, _("%(name)s holds this account already.") % {"name": to.label})
+                return redirect("accounts:account_detail", pk=account.pk)
+            try:
+                services.account_hand_over(account=account, to=to, by=request.user, at=hand_form.cleaned_data["at"])
+            except ValidationError as exc:
+                hand_form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request,
+                    _("%(account)s handed over to %(to)s.")
+                    % {"account": account.code, "to": to.label if to else _("nobody")},
+                )
+                return redirect("accounts:account_detail", pk=account.pk)
+    return render(
+        request,
+        "accounts/account_detail.html",
+        {
+            "account": account,
+            "holdings": holdings,
+            "current": current,
+            "edit_form": edit_form,
+            "hand_form": hand_form,
+            "tab": "accounts",
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Company settings
+
+
+@ops_manager_required
+def company_settings(request):
+    """The reply deadline, the attribution window and the sales SLA."""
+    current = CompanySettings.load()
+    form = CompanySettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        services.company_settings_update(by=request.user, **{f: form.cleaned_data[f] for f in form.Meta.fields})
+        messages.success(request, _("Company settings saved."))
+        return redirect("accounts:company_settings")
+    return render(request, "accounts/company_settings.html", {"form": form, "tab": "settings"})

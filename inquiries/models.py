@@ -8,6 +8,7 @@ reports; only the functions in inquiries/services.py write them.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -121,6 +122,25 @@ class Inquiry(models.Model):
             models.Index(fields=["received_at"], condition=Q(owner__isnull=True), name="inquiry_unassigned_idx"),
             models.Index(fields=["buyer_email"], name="inquiry_buyer_email_idx"),
             models.Index(fields=["owner", "next_action_on"], name="inquiry_owner_next_action_idx"),
+            # The workbench (see bench/list_bench.py for the plans they serve):
+            # sorting or filtering the list by country;
+            models.Index(fields=["country", "received_at"], name="inquiry_country_received_idx"),
+            # the unassigned queue, oldest first, and its count in the header;
+            models.Index(
+                fields=["received_at"],
+                condition=Q(owner__isnull=True, state="new") & ~Q(source="rfq"),
+                name="inquiry_queue_idx",
+            ),
+            # the quality disputes waiting for operations;
+            models.Index(fields=["received_at"], condition=Q(state="disputed"), name="inquiry_disputed_idx"),
+            # the reply-deadline job: allocated, unanswered, not yet marked;
+            models.Index(
+                fields=["reply_due_at"],
+                condition=Q(owner__isnull=False, first_reply_at__isnull=True, overdue_at__isnull=True),
+                name="inquiry_deadline_watch_idx",
+            ),
+            # "same buyer, same salesperson", whatever the case of the address.
+            models.Index(Lower("buyer_email"), name="inquiry_buyer_email_lower_idx"),
         ]
 
     def __str__(self):
@@ -371,3 +391,147 @@ class FormSubmission(models.Model):
 
     def __str__(self):
         return str(self.token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation rules, one set per account
+
+
+class AllocationRule(models.Model):
+    """How an account's new inquiries are allocated without anyone clicking."""
+
+    class Mode(models.TextChoices):
+        MANUAL = "manual", _("Manual: operations allocate by hand")
+        ROUND_ROBIN = "round_robin", _("Round robin among the chosen salespeople")
+        CONVERSION = "conversion", _("Weighted by conversion over the last 90 days")
+
+    account = models.OneToOneField(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="allocation_rule"
+    )
+    mode = models.CharField(_("allocation"), max_length=20, choices=Mode.choices, default=Mode.MANUAL)
+    same_buyer = models.BooleanField(
+        _("same buyer, same salesperson"),
+        default=True,
+        help_text=_("A buyer who wrote before goes to the salesperson who had them, as Alibaba.com does."),
+    )
+    reallocate_overdue = models.BooleanField(
+        _("reallocate when the reply deadline passes"),
+        default=False,
+        help_text=_("An inquiry nobody replied to in time goes to the next salesperson."),
+    )
+    # Round robin continues after this salesperson, across batches and days.
+    last_salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("allocation rule")
+        verbose_name_plural = _("allocation rules")
+
+    def __str__(self):
+        return f"{self.account}: {self.get_mode_display()}"
+
+    @property
+    def is_automatic(self) -> bool:
+        return self.mode != self.Mode.MANUAL
+
+
+class AllocationRuleMember(models.Model):
+    """A salesperson in a rule's pool, with the most inquiries a day the rules may give them."""
+
+    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="members")
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("salesperson"),
+        on_delete=models.CASCADE,
+        related_name="allocation_memberships",
+    )
+    daily_capacity = models.PositiveIntegerField(
+        _("daily capacity"),
+        null=True,
+        blank=True,
+        help_text=_("Most inquiries a day this salesperson receives (all allocations count); empty: no limit."),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rule member")
+        verbose_name_plural = _("rule members")
+        ordering = ["rule", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "salesperson"], name="rule_member_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.rule.account_id}: {self.salesperson}"
+
+
+class AllocationRoute(models.Model):
+    """Inquiries from a country, or about a product keyword, go to one salesperson."""
+
+    class Kind(models.TextChoices):
+        COUNTRY = "country", _("Country")
+        KEYWORD = "keyword", _("Product keyword")
+
+    rule = models.ForeignKey(AllocationRule, on_delete=models.CASCADE, related_name="routes")
+    kind = models.CharField(_("route by"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=100)
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("route")
+        verbose_name_plural = _("routes")
+        ordering = ["rule", "position", "id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value} → {self.salesperson}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports of the inquiry list
+
+
+class InquiryExport(models.Model):
+    """A file of the inquiry list under one filter, written by a background job when large."""
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Writing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.CASCADE, related_name="inquiry_exports"
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    query = models.CharField(_("filter"), max_length=2000, blank=True, help_text=_("The list's query string."))
+    language = models.CharField(max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    row_count = models.PositiveIntegerField(_("rows"), null=True, blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("inquiry export")
+        verbose_name_plural = _("inquiry exports")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "created_at"], name="export_user_created_idx")]
+
+    def __str__(self):
+        return f"{self.get_format_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def get_absolute_url(self):
+        return reverse("inquiries:export_download", args=[self.pk])

@@ -10,14 +10,31 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, TextChoices
+from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, User
+from accounts.models import Account, Role, User
 
-from .models import FollowUp, Inquiry, InquiryState, Order, RfqQuote, Source
+from .models import (
+    Allocation,
+    AllocationRoute,
+    AllocationRule,
+    AllocationRuleMember,
+    FollowUp,
+    Inquiry,
+    InquiryExport,
+    InquiryState,
+    Order,
+    Quality,
+    QualityVerdict,
+    RfqQuote,
+    Source,
+)
+from .rules import MODE_CONVERSION, InquiryFacts, MemberSpec, PlanContext, RouteSpec, RuleSpec, plan_allocations
 
 
 def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
@@ -249,3 +266,245 @@ def accounts_for_rfq_quotes(user: User) -> tuple[QuerySet[Account], Account | No
     if not held:
         return Account.objects.filter(is_active=True), None
     return Account.objects.filter(pk__in=[a.pk for a in held]), held[0] if len(held) == 1 else None
+
+
+# The workbench: the list, the queue, the disputes, the rules
+
+
+def inquiry_list_rows(qs: QuerySet[Inquiry]) -> QuerySet[Inquiry]:
+    """What one row of the inquiry list needs, in the page's one query (no message bodies)."""
+    return qs.select_related("account", "owner").defer(
+        "message", "quantity", "buyer_company", "lost_reason", "created_at", "rfq_quote_id"
+    )
+
+
+def unassigned_queue(user: User) -> QuerySet[Inquiry]:
+    """Inbound inquiries waiting for a salesperson, oldest first: operations' first job of the day."""
+    return (
+        inquiries_for_user(user)
+        .filter(owner__isnull=True, state=InquiryState.NEW)
+        .inbound()
+        .order_by("received_at", "id")
+    )
+
+
+def capped_count(qs: QuerySet, cap: int) -> int:
+    """How many rows `qs` has, counting no further than `cap` (one cheap query on any table size)."""
+    return qs.order_by()[:cap].count()
+
+
+NAV_COUNT_CAP = 1000
+
+
+def operations_nav_counts(user: User) -> dict[str, int]:
+    """Unassigned and disputed inquiries for the header, in one query, each capped at 1,000.
+
+    Remembered on the user object so that the two nav items of one request share the query.
+    """
+    cached = getattr(user, "_operations_nav_counts", None)
+    if cached is not None:
+        return cached
+
+    # received_at is the column of the partial indexes these filters match (inquiry_queue_idx,
+    # inquiry_disputed_idx): PostgreSQL answers from the index alone, in well under a millisecond.
+    queue_sql, queue_params = (
+        Inquiry.objects.filter(owner__isnull=True, state=InquiryState.NEW)
+        .inbound()
+        .order_by()
+        .values("received_at")[:NAV_COUNT_CAP]
+        .query.sql_with_params()
+    )
+    disputes_sql, disputes_params = (
+        Inquiry.objects.filter(state=InquiryState.DISPUTED).order_by().values("received_at")[:NAV_COUNT_CAP]
+    ).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM ({queue_sql}) q), (SELECT COUNT(*) FROM ({disputes_sql}) d)",  # noqa: S608
+            (*queue_params, *disputes_params),
+        )
+        queue, disputes = cursor.fetchone()
+    counts = {"queue": queue, "disputes": disputes}
+    user._operations_nav_counts = counts
+    return counts
+
+
+def disputes_queue() -> QuerySet[Inquiry]:
+    """Inquiries a salesperson flagged invalid that operations have not yet decided, oldest first,
+    each with its salespeople's flags (two queries in all)."""
+
+    flags = QualityVerdict.objects.filter(side=QualityVerdict.Side.SALES).select_related("decided_by")
+    return (
+        Inquiry.objects.filter(state=InquiryState.DISPUTED)
+        .select_related("account", "owner")
+        .defer("message")
+        .annotate(followup_count=Count("followups"))
+        .prefetch_related(Prefetch("verdicts", queryset=flags, to_attr="sales_flags"))
+        .order_by("received_at", "id")
+    )
+
+
+def latest_sales_flag(inquiry: Inquiry):
+    """The salesperson's flag that is waiting for operations' decision, if any."""
+    return (
+        QualityVerdict.objects.filter(inquiry=inquiry, side=QualityVerdict.Side.SALES)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+def allocation_backlog(*, account_id: int | None = None) -> QuerySet[Inquiry]:
+    """Unassigned new inbound inquiries of accounts whose rule allocates automatically, oldest first."""
+    automatic = AllocationRule.objects.exclude(mode=AllocationRule.Mode.MANUAL).values("account_id")
+    qs = Inquiry.objects.filter(owner__isnull=True, state=InquiryState.NEW, account_id__in=automatic).inbound()
+    if account_id is not None:
+        qs = qs.filter(account_id=account_id)
+    return qs.order_by("received_at", "id")
+
+
+def allocation_rules_overview():
+    """Every active account with its rule, members and routes (four queries)."""
+
+    rules = AllocationRule.objects.prefetch_related(
+        Prefetch("members", queryset=AllocationRuleMember.objects.select_related("salesperson")),
+        Prefetch("routes", queryset=AllocationRoute.objects.select_related("salesperson")),
+    )
+    return (
+        Account.objects.filter(is_active=True)
+        .select_related("parent")
+        .prefetch_related(Prefetch("allocation_rule", queryset=rules))
+        .order_by("code")
+    )
+
+
+def salespeople_conversion(salesperson_ids, *, now=None, days: int = 90) -> dict[int, tuple[int, int]]:
+    """salesperson id -> (won, valid) over their inbound inquiries received in the last `days` days."""
+
+    ids = list(salesperson_ids)
+    if not ids:
+        return {}
+    since = (now or timezone.now()) - dt.timedelta(days=days)
+    rows = (
+        Inquiry.objects.filter(owner_id__in=ids, received_at__gte=since)
+        .inbound()
+        .exclude(quality=Quality.INVALID)
+        .values("owner_id")
+        .annotate(valid=Count("id"), won=Count("id", filter=Q(state=InquiryState.WON)))
+        .order_by()
+    )
+    return {row["owner_id"]: (row["won"], row["valid"]) for row in rows}
+
+
+def allocations_today(salesperson_ids, *, now=None) -> dict[int, int]:
+    """salesperson id -> allocations they received today (company time), whoever made them."""
+
+    ids = list(salesperson_ids)
+    if not ids:
+        return {}
+    start = timezone.localtime(now or timezone.now()).replace(hour=0, minute=0, second=0, microsecond=0)
+    rows = (
+        Allocation.objects.filter(salesperson_id__in=ids, assigned_at__gte=start)
+        .values("salesperson_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {row["salesperson_id"]: row["n"] for row in rows}
+
+
+def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[int]] | None = None, now=None):
+    """Load what the rule planner needs for `inquiries`, in a fixed number of queries.
+
+    Returns (facts, rules, context) for `inquiries.rules.plan_allocations`. `rules_qs` lets the
+    caller pass a locked queryset of AllocationRule; `exclude` maps an inquiry id to salespeople
+    it must not go to (the deadline job excludes the one who let it lapse).
+    """
+
+    inquiries = list(inquiries)
+    exclude = exclude or {}
+    account_ids = {i.account_id for i in inquiries}
+    rules_qs = AllocationRule.objects.all() if rules_qs is None else rules_qs
+    rule_objs = list(
+        rules_qs.filter(account_id__in=account_ids)
+        .exclude(mode=AllocationRule.Mode.MANUAL)
+        .prefetch_related(
+            Prefetch("members", queryset=AllocationRuleMember.objects.order_by("position", "id")),
+            Prefetch("routes", queryset=AllocationRoute.objects.order_by("position", "id")),
+        )
+    )
+    rules = {
+        r.account_id: RuleSpec(
+            account_id=r.account_id,
+            mode=r.mode,
+            same_buyer=r.same_buyer,
+            members=[MemberSpec(m.salesperson_id, m.daily_capacity) for m in r.members.all()],
+            routes=[RouteSpec(x.kind, x.value, x.salesperson_id) for x in r.routes.all()],
+            last_salesperson_id=r.last_salesperson_id,
+        )
+        for r in rule_objs
+    }
+    people = {m.salesperson_id for r in rules.values() for m in r.members} | {
+        x.salesperson_id for r in rules.values() for x in r.routes
+    }
+    context = PlanContext(available=set())
+    if rules:
+        context.available = set(
+            User.objects.filter(role=Role.SALES, is_active=True, is_away=False).values_list("id", flat=True)
+        )
+        context.allocated_today = allocations_today(people, now=now)
+        converting = {m.salesperson_id for r in rules.values() if r.mode == MODE_CONVERSION for m in r.members}
+        context.conversion = salespeople_conversion(converting, now=now)
+        emails = {
+            i.buyer_email.strip()
+            for i in inquiries
+            if i.buyer_email.strip() and i.account_id in rules and rules[i.account_id].same_buyer
+        }
+        context.previous_owner = buyers_previous_owner(emails)
+    facts = [
+        InquiryFacts(
+            id=i.pk,
+            account_id=i.account_id,
+            country=i.country,
+            product=f"{i.product} {i.subject}",
+            buyer_email=i.buyer_email,
+            exclude=frozenset(exclude.get(i.pk, ())),
+        )
+        for i in inquiries
+    ]
+    return facts, rules, context
+
+
+def buyers_previous_owner(emails) -> dict[str, int]:
+    """Lower-cased buyer email -> owner of that buyer's most recent allocated inquiry.
+
+    Compared case-insensitively (Alibaba exports and people type addresses differently), through
+    the index on LOWER(buyer_email).
+    """
+    keys = sorted({email.strip().lower() for email in emails if email.strip()})
+    result: dict[str, tuple] = {}
+    for start in range(0, len(keys), 500):
+        rows = (
+            Inquiry.objects.annotate(email_key=Lower("buyer_email"))
+            .filter(email_key__in=keys[start : start + 500], owner__isnull=False)
+            .values_list("email_key", "owner_id", "received_at", "id")
+            .order_by()
+        )
+        for key, owner_id, received_at, pk in rows:
+            if key not in result or (received_at, pk) > result[key][1:]:
+                result[key] = (owner_id, received_at, pk)
+    return {email: value[0] for email, value in result.items()}
+
+
+def allocation_rules_preview(*, inquiries) -> tuple:
+    """Who the rules would give each of `inquiries` to, without writing anything.
+
+    Returns (plan, inquiries_by_id).
+    """
+    # Oldest first, exactly as allocation_rules_apply orders them, so the plans agree.
+    inquiries = sorted(inquiries, key=lambda i: (i.received_at, i.pk))
+    facts, rules, context = allocation_plan_inputs(inquiries)
+    return plan_allocations(facts, rules, context), {i.pk: i for i in inquiries}
+
+
+def inquiry_exports_for_user(user: User):
+    """The user's own exports, newest first."""
+    return InquiryExport.objects.filter(requested_by=user).order_by("-created_at", "-id")

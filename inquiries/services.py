@@ -8,25 +8,38 @@ first reply, reply deadline, quality, state) true; nothing else writes those fie
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
-from accounts.models import Account, AuditEvent, CompanySettings, Role, User
+from accounts.models import Account, AuditEvent, CompanySettings, Notification, Role, User
 
+from . import rules as rules_mod
+from .exports import write_export
+from .filters import filtered_inquiries, inquiry_filter_for
 from .models import (
     Allocation,
+    AllocationRoute,
+    AllocationRule,
+    AllocationRuleMember,
     FollowUp,
     FormSubmission,
     Inquiry,
+    InquiryExport,
     InquiryState,
     InvalidReason,
     Order,
@@ -35,6 +48,10 @@ from .models import (
     RfqQuote,
     Source,
 )
+from .rules import Plan, plan_allocations
+from .selectors import allocation_plan_inputs
+
+logger = logging.getLogger(__name__)
 
 # ---------------------------------------------------------------------------------------------
 # Derived fields
@@ -616,3 +633,599 @@ def form_submissions_purge(*, older_than: dt.timedelta = dt.timedelta(days=30)) 
     """Forget tokens too old for anyone to resubmit their form; returns how many went."""
     deleted, _rows = FormSubmission.objects.filter(created_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+# ---------------------------------------------------------------------------------------------
+# The workbench: allocating by hand, safely under concurrency
+
+
+@dataclass
+class AllocationOutcome:
+    """What a bulk allocation did: the inquiries allocated, and those someone else changed first."""
+
+    allocated: list[Inquiry] = dataclasses.field(default_factory=list)
+    # (inquiry, its owner now) for inquiries whose owner changed since the user looked
+    conflicts: list[tuple[Inquiry, User | None]] = dataclasses.field(default_factory=list)
+    unchanged: list[Inquiry] = dataclasses.field(default_factory=list)
+
+
+# "Everything matching the filter" stops here: beyond it, the rules are the tool.
+MATCHING_ALLOCATION_LIMIT = 1000
+
+
+def _allocate_locked(
+    *, locked: list[Inquiry], salesperson: User, by: User | None, note: str, outcome: AllocationOutcome
+) -> AllocationOutcome:
+    to_allocate = []
+    for inquiry in locked:
+        if inquiry.owner_id == salesperson.pk:
+            outcome.unchanged.append(inquiry)
+        else:
+            to_allocate.append(inquiry)
+    inquiries_allocate_many(
+        requests=[AllocationRequest(i, salesperson) for i in to_allocate],
+        by=by,
+        reason=Allocation.Reason.MANUAL,
+        note=note,
+    )
+    outcome.allocated = to_allocate
+    _notify_allocated({salesperson: len(to_allocate)}, by=by)
+    return outcome
+
+
+@transaction.atomic
+def inquiries_allocate_checked(
+    *, expected_owners: dict[int, int | None], salesperson: User, by: User | None, note: str = ""
+) -> AllocationOutcome:
+    """Allocate the chosen inquiries to `salesperson`, each only if its owner is still the one
+    the user saw (`expected_owners`: inquiry id -> owner id or None).
+
+    The rows are locked first, so two people allocating the same inquiries at once produce one
+    new allocation each; the second finds the owner changed and gets the inquiry back as a conflict.
+    """
+    check_salesperson(salesperson)
+    note = note.strip()[:500]
+    # No join in the locking query: when PostgreSQL re-reads a row another transaction just
+    # changed, it would not re-read a joined owner, and we would report a stale one.
+    locked = list(Inquiry.objects.select_for_update(of=("self",)).filter(pk__in=list(expected_owners)).order_by("pk"))
+    _attach_owners(locked)
+    outcome = AllocationOutcome()
+    current = []
+    for inquiry in locked:
+        if inquiry.owner_id != expected_owners[inquiry.pk]:
+            outcome.conflicts.append((inquiry, inquiry.owner))
+        else:
+            current.append(inquiry)
+    return _allocate_locked(locked=current, salesperson=salesperson, by=by, note=note, outcome=outcome)
+
+
+def _attach_owners(inquiries: list[Inquiry]) -> None:
+    """Load the owners of locked inquiries in one query (their current owners, after the lock)."""
+    owners = User.objects.in_bulk({i.owner_id for i in inquiries if i.owner_id})
+    for inquiry in inquiries:
+        inquiry.owner = owners.get(inquiry.owner_id) if inquiry.owner_id else None
+
+
+@transaction.atomic
+def inquiries_allocate_matching(
+    *,
+    queryset,
+    seen_at: dt.datetime,
+    salesperson: User,
+    by: User | None,
+    note: str = "",
+    limit: int = MATCHING_ALLOCATION_LIMIT,
+) -> AllocationOutcome:
+    """Allocate every inquiry of `queryset` (a list filter) to `salesperson`.
+
+    The filter is evaluated again under row locks; an inquiry allocated by anyone after `seen_at`
+    (when the user loaded the page) is left alone and reported as a conflict.
+    """
+    check_salesperson(salesperson)
+    note = note.strip()[:500]
+    locked = list(queryset.select_for_update(of=("self",)).order_by("pk")[: limit + 1])
+    if len(locked) > limit:
+        raise ValidationError(
+            _("More than %(limit)s inquiries match: narrow the filter and allocate them in parts.") % {"limit": limit}
+        )
+    _attach_owners(locked)
+    changed = set(
+        Allocation.objects.filter(inquiry_id__in=[i.pk for i in locked], assigned_at__gt=seen_at).values_list(
+            "inquiry_id", flat=True
+        )
+    )
+    outcome = AllocationOutcome()
+    current = []
+    for inquiry in locked:
+        if inquiry.pk in changed:
+            outcome.conflicts.append((inquiry, inquiry.owner))
+        else:
+            current.append(inquiry)
+    return _allocate_locked(locked=current, salesperson=salesperson, by=by, note=note, outcome=outcome)
+
+
+def _notify_allocated(counts: dict[User, int], *, by: User | None, note: str = "") -> None:
+    """One notification per salesperson per action, not one per inquiry."""
+    notes = []
+    for salesperson, n in counts.items():
+        if n <= 0 or (by is not None and salesperson.pk == by.pk):
+            continue
+        message = ngettext("%(n)d inquiry was allocated to you.", "%(n)d inquiries were allocated to you.", n) % {
+            "n": n
+        }
+        notes.append(
+            Notification(
+                recipient=salesperson,
+                kind=Notification.Kind.ALLOCATED,
+                message=f"{message} {note}".strip()[:500],
+                link=reverse("inquiries:list"),
+            )
+        )
+    Notification.objects.bulk_create(notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation rules
+
+
+@dataclass(frozen=True)
+class RuleMemberInput:
+    salesperson: User
+    daily_capacity: int | None = None
+
+
+@dataclass(frozen=True)
+class RouteInput:
+    kind: str
+    value: str
+    salesperson: User
+
+
+@transaction.atomic
+def allocation_rule_save(
+    *,
+    account: Account,
+    mode: str,
+    same_buyer: bool,
+    reallocate_overdue: bool,
+    members: Sequence[RuleMemberInput],
+    routes: Sequence[RouteInput],
+    by: User | None,
+) -> AllocationRule:
+    """Set an account's allocation rule, its pool and its routes; the audit row keeps old and new."""
+    if mode not in AllocationRule.Mode.values:
+        raise ValidationError({"mode": _("Choose how inquiries are allocated.")})
+    for person in [m.salesperson for m in members] + [r.salesperson for r in routes]:
+        check_salesperson(person)
+    if mode != AllocationRule.Mode.MANUAL and not members:
+        raise ValidationError({"members": _("Choose at least one salesperson for automatic allocation.")})
+    rule, _created = AllocationRule.objects.select_for_update().get_or_create(account=account)
+    before = _rule_snapshot(rule)
+    rule.mode, rule.same_buyer, rule.reallocate_overdue = mode, same_buyer, reallocate_overdue
+    rule.updated_by = by if by is not None and by.pk else None
+    rule.save()
+    rule.members.all().delete()
+    AllocationRuleMember.objects.bulk_create(
+        AllocationRuleMember(rule=rule, salesperson=m.salesperson, daily_capacity=m.daily_capacity, position=n)
+        for n, m in enumerate(members)
+    )
+    rule.routes.all().delete()
+    AllocationRoute.objects.bulk_create(
+        AllocationRoute(rule=rule, kind=r.kind, value=r.value.strip(), salesperson=r.salesperson, position=n)
+        for n, r in enumerate(routes)
+    )
+    after = _rule_snapshot(rule)
+    if before != after:
+        audit_record(
+            actor=by,
+            action="rule.save",
+            target=rule,
+            summary=_("Allocation rule of %(account)s: %(mode)s")
+            % {"account": account.code, "mode": AllocationRule.Mode(mode).label},
+            changes={key: [before.get(key), value] for key, value in after.items() if before.get(key) != value},
+        )
+    return rule
+
+
+def _rule_snapshot(rule: AllocationRule) -> dict:
+    if rule.pk is None:
+        return {}
+    return {
+        "mode": rule.mode,
+        "same_buyer": rule.same_buyer,
+        "reallocate_overdue": rule.reallocate_overdue,
+        "members": [[m.salesperson.username, m.daily_capacity] for m in rule.members.select_related("salesperson")],
+        "routes": [[r.kind, r.value, r.salesperson.username] for r in rule.routes.select_related("salesperson")],
+    }
+
+
+@dataclass
+class RulesOutcome:
+    """What applying the rules did."""
+
+    plan: Plan | None = None
+    allocated: int = 0
+    # inquiries the rules could not place (nobody available or under capacity)
+    unplaced: int = 0
+    # ids that were not eligible: already allocated, not new, RFQ, missing, or a manual account
+    skipped: int = 0
+    per_salesperson: dict[int, int] = dataclasses.field(default_factory=dict)
+    stale: bool = False
+
+
+RULES_BATCH = 2000
+
+
+@transaction.atomic
+def allocation_rules_apply(
+    *, inquiry_ids: Iterable[int], by: User | None = None, expected_digest: str | None = None
+) -> RulesOutcome:
+    """Allocate new unassigned inbound inquiries by their account's rule (reason "rule").
+
+    Safe to call with any ids: allocated, invalid, RFQ, missing or manual-account inquiries are
+    skipped. Queries do not grow with the number of inquiries (batches of 2,000). With
+    `expected_digest`, nothing is written unless the plan is still the one the preview showed.
+    """
+    ids = sorted({int(i) for i in inquiry_ids})
+    locked: list[Inquiry] = []
+    for start in range(0, len(ids), RULES_BATCH):
+        locked += (
+            Inquiry.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids[start : start + RULES_BATCH], owner__isnull=True, state=InquiryState.NEW)
+            .inbound()
+            .order_by("pk")
+        )
+    locked.sort(key=lambda i: (i.received_at, i.pk))
+    outcome = RulesOutcome(skipped=len(ids) - len(locked))
+    if not locked:
+        return outcome
+    # Locking the rules serialises concurrent runs, so that the round-robin cursor and the daily
+    # capacities stay true.
+    rules_qs = AllocationRule.objects.select_for_update()
+    facts, rules, context = allocation_plan_inputs(locked, rules_qs=rules_qs)
+    plan = plan_allocations(facts, rules, context)
+    outcome.plan = plan
+    if expected_digest is not None and plan.digest != expected_digest:
+        outcome.stale = True
+        return outcome
+    _write_plan(plan=plan, inquiries={i.pk: i for i in locked}, by=by, reason=Allocation.Reason.RULE, outcome=outcome)
+    outcome.skipped += sum(1 for d in plan.decisions if d.why == rules_mod.WHY_MANUAL)
+    outcome.unplaced = sum(1 for d in plan.decisions if d.why == rules_mod.WHY_NOBODY)
+    return outcome
+
+
+def _write_plan(*, plan: Plan, inquiries: dict[int, Inquiry], by, reason: str, outcome: RulesOutcome, note_prefix=""):
+    people = {u.pk: u for u in User.objects.filter(pk__in={d.salesperson_id for d in plan.placed})}
+    groups: dict[str, list[AllocationRequest]] = {}
+    for decision in plan.placed:
+        note = (note_prefix + _rule_note(decision)).strip()
+        groups.setdefault(note, []).append(
+            AllocationRequest(inquiries[decision.inquiry_id], people[decision.salesperson_id])
+        )
+    # One write per kind of reason (a handful), not per inquiry.
+    for note, requests in groups.items():
+        inquiries_allocate_many(requests=requests, by=by, reason=reason, note=note)
+    counts: dict[int, int] = {}
+    for decision in plan.placed:
+        counts[decision.salesperson_id] = counts.get(decision.salesperson_id, 0) + 1
+    outcome.allocated += len(plan.placed)
+    for pid, n in counts.items():
+        outcome.per_salesperson[pid] = outcome.per_salesperson.get(pid, 0) + n
+    changed = [
+        AllocationRule(pk=rule.pk, last_salesperson_id=plan.cursors[rule.account_id])
+        for rule in AllocationRule.objects.filter(account_id__in=plan.cursors).only("pk", "account_id")
+        if plan.cursors.get(rule.account_id) is not None
+    ]
+    AllocationRule.objects.bulk_update(changed, ["last_salesperson"])
+    _notify_allocated({people[pid]: n for pid, n in counts.items()}, by=by)
+
+
+def _rule_note(decision) -> str:
+    if decision.why == rules_mod.WHY_SAME_BUYER:
+        return _("Same buyer as before")
+    if decision.why == rules_mod.WHY_ROUTE:
+        return _("Route: %(value)s") % {"value": decision.detail}
+    if decision.why == rules_mod.WHY_ROUND_ROBIN:
+        return _("Round robin")
+    if decision.why == rules_mod.WHY_CONVERSION:
+        return _("Weighted by conversion")
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Reply deadlines
+
+
+@dataclass
+class OverdueOutcome:
+    marked: int = 0
+    reallocated: int = 0
+    notifications: int = 0
+    emails: int = 0
+    # breaches found long after their deadline: marked quietly
+    stale: int = 0
+
+
+OVERDUE_BATCH = 500
+STALE_BREACH = dt.timedelta(days=2)
+
+
+def inquiries_handle_overdue(*, now: dt.datetime | None = None) -> OverdueOutcome:
+    """Mark allocated inquiries with no reply past their deadline as overdue, once per breach.
+
+    Notifies each salesperson and the operations team; where the account's rule says so, gives
+    the inquiry to the next salesperson (reason "deadline"). Runs in batches, each in its own
+    transaction with rows locked and already-locked rows skipped, so that two runs at once or a
+    rerun never handle one breach twice.
+    """
+    now = now or timezone.now()
+    outcome = OverdueOutcome()
+    mail: dict[int, list[str]] = {}
+    while True:
+        handled = _handle_overdue_batch(now=now, outcome=outcome, mail=mail)
+        if handled < OVERDUE_BATCH:
+            break
+    if outcome.marked:
+        outcome.notifications += _notify_operations_overdue(outcome, mail=mail)
+    outcome.emails = _send_digest_emails(mail)
+    return outcome
+
+
+def overdue_queryset(now: dt.datetime):
+    """Valid allocated inquiries still waiting for a first reply after their deadline."""
+    return Inquiry.objects.filter(
+        owner__isnull=False,
+        first_reply_at__isnull=True,
+        reply_due_at__lt=now,
+        state=InquiryState.NEW,
+    )
+
+
+@transaction.atomic
+def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: dict[int, list[str]]) -> int:
+    batch = list(
+        overdue_queryset(now)
+        .filter(overdue_at__isnull=True)
+        .select_for_update(of=("self",), skip_locked=True)
+        .select_related("account")
+        .order_by("reply_due_at", "pk")[:OVERDUE_BATCH]
+    )
+    if not batch:
+        return 0
+    _attach_owners(batch)
+    for inquiry in batch:
+        inquiry.overdue_at = now
+    Inquiry.objects.bulk_update(batch, ["overdue_at"])
+    previous_owner = {i.pk: i.owner for i in batch}
+    # A breach older than STALE_BREACH was not missed by this job but arrived already late (an
+    # import of past years, or a long outage): it is marked, not announced, and not reallocated.
+    stale = [i for i in batch if i.reply_due_at < now - STALE_BREACH]
+    outcome.stale += len(stale)
+    stale_ids = {i.pk for i in stale}
+    _audit_many(
+        [
+            _audit_event(
+                actor=None,
+                action="inquiry.overdue",
+                target=i,
+                inquiry_id=i.pk,
+                summary=(
+                    _("No reply from %(name)s by the deadline (found late, not announced)")
+                    if i.pk in stale_ids
+                    else _("No reply from %(name)s by the deadline")
+                )
+                % {"name": i.owner.label},
+                changes={"owner": i.owner.username, "reply_due_at": i.reply_due_at.isoformat()},
+            )
+            for i in batch
+        ]
+    )
+    batch = [i for i in batch if i.pk not in stale_ids]
+    outcome.marked += len(batch)
+    # Reallocate where the account's rule asks for it.
+    movable = [i for i in batch if i.is_inbound]
+    reallocating_accounts = set(
+        AllocationRule.objects.filter(account_id__in={i.account_id for i in movable}, reallocate_overdue=True)
+        .exclude(mode=AllocationRule.Mode.MANUAL)
+        .values_list("account_id", flat=True)
+    )
+    movable = [i for i in movable if i.account_id in reallocating_accounts]
+    new_owner: dict[int, User] = {}
+    if movable:
+        facts, rules, context = allocation_plan_inputs(
+            movable,
+            rules_qs=AllocationRule.objects.select_for_update(),
+            exclude={i.pk: {i.owner_id} for i in movable},
+            now=now,
+        )
+        plan = plan_allocations(facts, rules, context)
+        rules_outcome = RulesOutcome()
+        _write_plan(
+            plan=plan,
+            inquiries={i.pk: i for i in movable},
+            by=None,
+            reason=Allocation.Reason.DEADLINE,
+            outcome=rules_outcome,
+            note_prefix=_("No reply in time.") + " ",
+        )
+        outcome.reallocated += rules_outcome.allocated
+        new_owner = {i.pk: i.owner for i in movable if i.owner_id != previous_owner[i.pk].pk}
+    notes = []
+    for inquiry in batch:
+        owner = previous_owner[inquiry.pk]
+        if inquiry.pk in new_owner:
+            message = _("No reply to %(inquiry)s by the deadline: it was reallocated to %(to)s.") % {
+                "inquiry": inquiry,
+                "to": new_owner[inquiry.pk].label,
+            }
+        else:
+            message = _("No reply to %(inquiry)s by the deadline: please reply now.") % {"inquiry": inquiry}
+        notes.append(
+            Notification(
+                recipient=owner,
+                kind=Notification.Kind.OVERDUE,
+                message=message[:500],
+                link=inquiry.get_absolute_url() if inquiry.pk not in new_owner else reverse("inquiries:list"),
+                inquiry=inquiry if inquiry.pk not in new_owner else None,
+                created_at=now,
+            )
+        )
+        if owner.email:
+            mail.setdefault(owner.pk, []).append(message)
+    Notification.objects.bulk_create(notes)
+    outcome.notifications += len(notes)
+    return len(batch) + len(stale)
+
+
+def _notify_operations_overdue(outcome: OverdueOutcome, *, mail: dict[int, list[str]]) -> int:
+    message = ngettext(
+        "%(n)d inquiry passed its reply deadline without a reply.",
+        "%(n)d inquiries passed their reply deadline without a reply.",
+        outcome.marked,
+    ) % {"n": outcome.marked}
+    if outcome.reallocated:
+        message += " " + ngettext(
+            "%(n)d of them was reallocated by the rules.",
+            "%(n)d of them were reallocated by the rules.",
+            outcome.reallocated,
+        ) % {"n": outcome.reallocated}
+    link = reverse("inquiries:list") + "?overdue=true"
+    team = list(User.objects.operations().filter(is_active=True))
+    Notification.objects.bulk_create(
+        Notification(recipient=u, kind=Notification.Kind.OVERDUE, message=message[:500], link=link) for u in team
+    )
+    for user in team:
+        if user.email:
+            mail.setdefault(user.pk, []).append(message)
+    return len(team)
+
+
+def _send_digest_emails(mail: dict[int, list[str]]) -> int:
+    """One email per person per run, whatever the number of inquiries; a mail failure is logged,
+    never allowed to undo the marks already committed."""
+    if not mail:
+        return 0
+    users = User.objects.in_bulk(list(mail))
+    messages = []
+    for pk, lines in mail.items():
+        user = users.get(pk)
+        if user is None or not user.email:
+            continue
+        body = "\n".join(f"- {line}" for line in lines) + f"\n\n{settings.SITE_URL}/inquiries/?overdue=true\n"
+        messages.append(
+            EmailMessage(
+                subject=_("[InquiryHub] Reply deadlines passed"),
+                body=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                to=[user.email],
+            )
+        )
+    try:
+        return get_connection().send_messages(messages) or 0
+    except Exception:  # noqa: BLE001 - mail is best effort; the in-app notification is the record
+        logger.exception("sending reply-deadline emails failed")
+        return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Quality disputes
+
+
+@transaction.atomic
+def dispute_resolve(*, inquiry: Inquiry, by: User, confirm: bool, note: str = "") -> QualityVerdict:
+    """Operations confirm a salesperson's invalid flag (with its reason) or overturn it (the
+    inquiry counts as valid again); the flagging salesperson is told."""
+    note = note.strip()
+    locked = Inquiry.objects.select_for_update(of=("self",)).select_related("account", "owner").get(pk=inquiry.pk)
+    if locked.state != InquiryState.DISPUTED:
+        raise ValidationError(_("This inquiry is no longer waiting for a decision: someone decided it already."))
+    if not confirm and not note:
+        raise ValidationError({"note": _("Say why the flag is overturned: the salesperson will read it.")})
+    flag = (
+        QualityVerdict.objects.filter(inquiry=locked, side=QualityVerdict.Side.SALES)
+        .select_related("decided_by")
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+    decision = quality_decide(
+        inquiry=locked,
+        by=by,
+        verdict=Quality.INVALID if confirm else Quality.VALID,
+        reason=(flag.reason if flag else InvalidReason.OTHER) if confirm else "",
+        note=note,
+    )
+    flagger = flag.decided_by if flag else None
+    if flagger is not None and flagger.pk != by.pk:
+        message = (
+            _("Operations confirmed your flag on %(inquiry)s.")
+            if confirm
+            else _("Operations overturned your flag on %(inquiry)s: it counts as valid.")
+        ) % {"inquiry": locked}
+        Notification.objects.create(
+            recipient=flagger,
+            kind=Notification.Kind.DISPUTE,
+            message=(f"{message} {note}").strip()[:500],
+            link=locked.get_absolute_url(),
+            inquiry=locked,
+        )
+    _copy_service_fields(locked, inquiry)
+    return decision
+
+
+# ---------------------------------------------------------------------------------------------
+# Exports of the inquiry list
+
+
+@transaction.atomic
+def inquiry_export_request(*, user: User, query: str, format: str, background: bool = True) -> InquiryExport:
+    """Record an export of the list under `query` (the page's query string) for `user`; with
+    `background`, a job writes it after the commit (else the caller runs inquiry_export_run)."""
+    from .tasks import export_inquiries
+
+    if format not in InquiryExport.Format.values:
+        raise ValidationError({"format": _("Choose Excel or CSV.")})
+    export = InquiryExport.objects.create(
+        requested_by=user, format=format, query=query[:2000], language=translation.get_language() or "zh-hans"
+    )
+    audit_record(
+        actor=user,
+        action="inquiry.export",
+        target=export,
+        summary=_("Export of the inquiry list requested"),
+        changes={"format": format, "query": query[:500]},
+    )
+    if background:
+        transaction.on_commit(lambda: export_inquiries.delay(export.pk))
+    return export
+
+
+def inquiry_export_run(*, export_id: int, notify: bool = True) -> InquiryExport:
+    """Write the file of a queued export; running it again after it finished does nothing."""
+    with transaction.atomic():
+        export = InquiryExport.objects.select_for_update().select_related("requested_by").get(pk=export_id)
+        if export.status == InquiryExport.Status.DONE:
+            return export
+        export.status = InquiryExport.Status.RUNNING
+        export.save(update_fields=["status"])
+    try:
+        with translation.override(export.language):
+            qs = filtered_inquiries(inquiry_filter_for(export.requested_by, export.query))
+            export.file_name, export.row_count = write_export(qs, fmt=export.format, export_id=export.pk)
+        export.status = InquiryExport.Status.DONE
+        export.error = ""
+    except Exception as exc:
+        export.status = InquiryExport.Status.FAILED
+        export.error = exc.__class__.__name__
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        raise
+    export.finished_at = timezone.now()
+    export.save(update_fields=["status", "error", "finished_at", "file_name", "row_count"])
+    if notify:
+        Notification.objects.create(
+            recipient=export.requested_by,
+            kind=Notification.Kind.REPORT,
+            message=_("Your export of %(n)s inquiries is ready.") % {"n": export.row_count},
+            link=reverse("inquiries:exports"),
+        )
+    return export

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, workspace
+from .views import browse, workbench, workspace
 
 app_name = "inquiries"
 
@@ -17,4 +17,16 @@ urlpatterns = [
     path("orders/<int:pk>/edit/", workspace.order_edit, name="order_edit"),
     path("orders/<int:pk>/cancel/", workspace.order_cancel, name="order_cancel"),
     path("rfq/", workspace.rfq_quote_list, name="rfq_quotes"),
+    # Operations' workbench
+    path("queue/", workbench.queue, name="queue"),
+    path("allocate/", workbench.allocate, name="allocate"),
+    path("<int:pk>/reassign/", workbench.reassign, name="reassign"),
+    path("disputes/", workbench.disputes, name="disputes"),
+    path("<int:pk>/decide/", workbench.decide, name="decide"),
+    path("rules/", workbench.rules, name="rules"),
+    path("rules/preview/", workbench.rules_preview, name="rules_preview"),
+    path("rules/<int:account_pk>/", workbench.rule_edit, name="rule_edit"),
+    path("export/", workbench.export, name="export"),
+    path("exports/", workbench.exports, name="exports"),
+    path("exports/<int:pk>/", workbench.export_download, name="export_download"),
 ]

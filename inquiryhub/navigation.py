@@ -21,6 +21,16 @@ def _sales_count(key: str) -> Callable:
     return count
 
 
+def _operations_count(key: str) -> Callable:
+    def count(user):
+        from inquiries.selectors import NAV_COUNT_CAP, operations_nav_counts
+
+        n = operations_nav_counts(user)[key]
+        return f"{NAV_COUNT_CAP - 1}+" if n >= NAV_COUNT_CAP else n
+
+    return count
+
+
 @dataclass(frozen=True)
 class NavItem:
     label: str
@@ -39,7 +49,11 @@ NAV_ITEMS = [
         _("My inquiries"), "inquiries:mine", (Role.SALES,), count=_sales_count("to_act"), alert=_sales_count("overdue")
     ),
     NavItem(_("RFQ quotes"), "inquiries:rfq_quotes", (Role.SALES,)),
-    NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
+    NavItem(_("Queue"), "inquiries:queue", OPERATIONS, count=_operations_count("queue")),
+    NavItem(_("Inquiries"), "inquiries:list", READERS),
+    NavItem(_("Disputes"), "inquiries:disputes", OPERATIONS, count=_operations_count("disputes")),
+    NavItem(_("Rules"), "inquiries:rules", OPERATIONS),
+    NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
 ]
 
 
@@ -51,11 +65,15 @@ def nav_for(user, current_path: str) -> list[dict]:
         if user.role not in item.roles:
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        entry = {"label": item.label, "url": url, "active": active}
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        entry = {"label": item.label, "url": url, "active": False, "matches": matches}
         if item.count is not None:
             entry["count"] = item.count(user)
         if item.alert is not None:
             entry["alert"] = bool(item.alert(user))
         items.append(entry)
+    # The most specific link is the active one: /inquiries/queue/ is the queue, not the list.
+    matching = [entry for entry in items if entry.pop("matches")]
+    if matching:
+        max(matching, key=lambda entry: len(entry["url"]))["active"] = True
     return items

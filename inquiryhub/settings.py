@@ -181,6 +181,9 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Exports of the inquiry list hold buyers' contacts: kept outside MEDIA_ROOT, served only by a view
+# that checks who asks.
+EXPORTS_ROOT = Path(os.environ.get("EXPORTS_ROOT", VAR_DIR / "exports"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -246,6 +249,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE: dict = {
     # /healthz reports a worker stale when this has not run for WORKER_HEARTBEAT_STALE_SECONDS.
     "worker-heartbeat": {"task": "inquiryhub.heartbeat", "schedule": 60.0},
+    # Every quarter of an hour: replies past their deadline are marked, notified, maybe reallocated.
+    "reply-deadlines": {"task": "inquiries.check_reply_deadlines", "schedule": 15 * 60},
     # Every night: recompute the months still provisional; freeze those that just turned final.
     "reports-recompute-provisional": {
         "task": "reports.recompute_provisional",
@@ -262,6 +267,8 @@ WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 300, 
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "inquiries.import_*": {"queue": "imports"},
+    # A big export of the list is a long read: it waits with the reports, not before the deadlines.
+    "inquiries.export_*": {"queue": "reports"},
     "reports.*": {"queue": "reports"},
 }
 CELERY_WORKER_QUEUES = ["default", "imports", "reports"]

@@ -1,0 +1,18 @@
+"""Background jobs of the inquiries app: thin callers of the services, safe to run twice."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="inquiries.check_reply_deadlines", ignore_result=True)
+def check_reply_deadlines() -> dict:
+    """Every 15 minutes (beat): mark, notify and, where the rules say so, reallocate overdue inquiries."""
+    outcome = services.inquiries_handle_overdue()
+    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale}
+
+
+@shared_task(name="inquiries.export_inquiries", ignore_result=True)
+def export_inquiries(export_id: int) -> None:
+    """Write the file of one list export."""
+    services.inquiry_export_run(export_id=export_id)
