@@ -251,7 +251,7 @@ def _queries(client, url):
     [
         # session, user, header badges, unread notifications, then the page's own:
         ("ops", "inquiries:list", 9),  # rows, capped count, accounts, salespeople (filter), salespeople (allocate)
-        ("sales_a", "inquiries:list", 6),  # rows, capped count, accounts
+        ("sales_a", "inquiries:list", 7),  # rows, capped count, accounts, the header counts of "My inquiries"
         ("ops", "inquiries:queue", 8),  # rows, capped count, accounts, salespeople (allocate)
         ("ops", "inquiries:disputes", 7),  # count, rows, flags
         ("ops", "inquiries:rules", 12),  # accounts, rules, members, routes, team, conversion, today, backlog
