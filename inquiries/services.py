@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -148,7 +149,18 @@ def inquiries_allocate_many(
         return []
     deadline = dt.timedelta(hours=CompanySettings.load().reply_deadline_hours)
     now = timezone.now()
-    allocations, events, touched = [], [], []
+    # The owner is the salesperson of the latest allocation in time, so a back-dated allocation
+    # (an import of history, say) is recorded without taking the inquiry from its current owner.
+    held = [r.inquiry.pk for r in requests if r.inquiry.owner_id is not None]
+    latest = dict(
+        Allocation.objects.filter(inquiry_id__in=held)
+        .values("inquiry_id")
+        .annotate(latest=Max("assigned_at"))
+        .values_list("inquiry_id", "latest")
+        if held
+        else []
+    )
+    allocations, events, touched = [], [], {}
     for request in requests:
         inquiry, salesperson = request.inquiry, request.salesperson
         at = request.at or now
@@ -158,13 +170,15 @@ def inquiries_allocate_many(
                 inquiry=inquiry, salesperson=salesperson, allocated_by=by, assigned_at=at, reason=reason, note=note
             )
         )
-        inquiry.owner = salesperson
         if inquiry.first_allocated_at is None or at < inquiry.first_allocated_at:
             inquiry.first_allocated_at = at
-        if inquiry.first_reply_at is None:
-            inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
-            inquiry.overdue_at = None
-        touched.append(inquiry)
+        if latest.get(inquiry.pk) is None or at >= latest[inquiry.pk]:
+            latest[inquiry.pk] = at
+            inquiry.owner = salesperson
+            if inquiry.first_reply_at is None:
+                inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
+                inquiry.overdue_at = None
+        touched[inquiry.pk] = inquiry
         events.append(
             _audit_event(
                 actor=by,
@@ -183,7 +197,9 @@ def inquiries_allocate_many(
         )
     Allocation.objects.bulk_create(allocations, batch_size=1000)
     Inquiry.objects.bulk_update(
-        touched, ["owner", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"], batch_size=1000
+        list(touched.values()),
+        ["owner", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"],
+        batch_size=1000,
     )
     _audit_many(events)
     return allocations
@@ -201,7 +217,8 @@ def inquiry_allocate(
 ) -> Allocation:
     """Allocate one inquiry to a salesperson, recording who decided, when and why."""
     check_salesperson(salesperson)
-    locked = Inquiry.objects.select_for_update(of=("self",)).select_related("owner").get(pk=inquiry.pk)
+    # Lock without joining the owner: a joined row read after waiting on the lock can be stale.
+    locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
     (allocation,) = inquiries_allocate_many(
         requests=[AllocationRequest(locked, salesperson, at)], by=by, reason=reason, note=note
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditEvent, CompanySettings
 from inquiries import services
-from inquiries.models import Allocation, FollowUp, InquiryState, Quality
+from inquiries.models import Allocation, FollowUp, Inquiry, InquiryState, Quality
 from tests.factories import InquiryFactory, UserFactory
 
 
@@ -272,3 +272,20 @@ def test_two_requests_racing_with_the_same_form_token_write_once(postgres_db, sa
 
     assert sorted(outcomes) == ["already", "written"]
     assert FollowUp.objects.filter(inquiry=inquiry).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_back_dated_allocation_is_history_and_leaves_the_current_owner(sales_a, sales_b, ops_manager):
+    inquiry = InquiryFactory(received_at=timezone.now() - dt.timedelta(days=3))
+    services.inquiry_allocate(inquiry=inquiry, salesperson=sales_a, by=ops_manager)
+    due = Inquiry.objects.get(pk=inquiry.pk).reply_due_at
+    services.inquiry_allocate(
+        inquiry=inquiry, salesperson=sales_b, by=None, reason=Allocation.Reason.IMPORT,
+        at=timezone.now() - dt.timedelta(days=2),
+    )  # fmt: skip
+
+    inquiry.refresh_from_db()
+    assert inquiry.owner == sales_a
+    assert inquiry.reply_due_at == due
+    assert inquiry.first_allocated_at == inquiry.allocations.get(salesperson=sales_b).assigned_at
+    assert inquiry.allocations.count() == 2
