@@ -11,7 +11,7 @@ from django.http import Http404
 
 from accounts.models import User
 
-from .models import FollowUp, Inquiry, Order
+from .models import FollowUp, ImportJob, ImportRejectedRow, Inquiry, Order
 
 
 def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
@@ -112,3 +112,24 @@ def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
         entries.append({"at": o.won_at, "kind": "order", "obj": o})
     entries.sort(key=lambda e: e["at"])
     return entries
+
+
+def import_jobs_for_user(user: User) -> QuerySet[ImportJob]:
+    """Imports `user` may see: all of the company's for operations, none for anyone else."""
+    qs = ImportJob.objects.select_related("created_by")
+    if not user.is_authenticated or not user.is_active or not user.is_operations:
+        return qs.none()
+    return qs
+
+
+def get_import_job_for_user(user: User, pk: int) -> ImportJob:
+    """The import `pk` if `user` may see it; 404 otherwise."""
+    try:
+        return import_jobs_for_user(user).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such import.") from None
+
+
+def import_rejected_rows(job: ImportJob) -> QuerySet[ImportRejectedRow]:
+    """The rejected rows of an import in the order of the file."""
+    return job.rejected_rows.order_by("id")

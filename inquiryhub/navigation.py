@@ -21,6 +21,7 @@ class NavItem:
 NAV_ITEMS = [
     NavItem(_("Home"), "home", (Role.BOSS, Role.OPS_MANAGER, Role.OPS, Role.SALES)),
     NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
+    NavItem(_("Import"), "inquiries:imports", OPERATIONS),
 ]
 
 
