@@ -257,6 +257,8 @@ def display_value(value: Any) -> str:
 
 
 def _clean_text(value: Any) -> str:
+    if value.__class__ is str:
+        return (value.replace("\x00", "") if "\x00" in value else value).strip()
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, float):
@@ -379,7 +381,8 @@ def parse_time(value: Any, tz: dt.tzinfo) -> dt.datetime:
         raise CellError(gettext_noop("A time of day without a date."))
     if isinstance(value, (bool, int, float, Decimal, dt.timedelta)):
         raise CellError(gettext_noop("A number, not a date: format the column as a date in Excel."))
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = str(value)
+    text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).strip()
     return _time_from_text(text, tz)[0]
 
 
@@ -565,9 +568,14 @@ INVALID_REASON_CHOICES = Choices.of(
 )
 
 
+@functools.lru_cache(maxsize=1024)
+def _choice_key(text: str) -> str:
+    return normalize_name(text)
+
+
 def parse_choice(value: Any, choices: Choices) -> str:
     """One of a fixed set of values, in English or Chinese."""
-    found = choices.names.get(normalize_name(_clean_text(value)))
+    found = choices.names.get(_choice_key(_clean_text(value)[:100]))
     if found is None:
         raise CellError(gettext_noop("Not one of the accepted values: %(choices)s."), choices=choices.hint)
     return found
@@ -639,6 +647,7 @@ def _pycountry_chinese() -> dict[str, str]:
 def _country_code(text: str) -> str | None:
     import pycountry
 
+    text = unicodedata.normalize("NFKC", text).strip()
     key = normalize_name(text)
     if key in _COUNTRY_KEYS:
         return _COUNTRY_KEYS[key]
@@ -659,8 +668,8 @@ def _country_code(text: str) -> str | None:
 
 def parse_country(value: Any) -> str:
     """An ISO 3166 alpha-2 code from a code, an English name or a Chinese name."""
-    text = unicodedata.normalize("NFKC", _clean_text(value)).strip()
-    code = _country_code(text[:100]) if text else None
+    text = _clean_text(value)[:100]
+    code = _country_code(text) if text else None
     if code is None:
         raise CellError(
             gettext_noop("Unknown country. Write an ISO code such as US, or the country's name in English or Chinese.")

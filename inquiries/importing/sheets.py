@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, AccountHolding, AccountKind, AuditEvent, User
 from accounts.services import account_hand_over
+from inquiryhub.db import bulk_create_rows, bulk_update_rows
 from reports.models import ReplyRateSnapshot
 
 from .. import services
@@ -84,8 +85,9 @@ class RowValues:
 
     def get(self, key: str, parse, *args, required: bool = False) -> Any:
         """The parsed value of a column; None when the cell is empty or the column absent."""
-        raw = self.raw(key)
-        if p.is_blank(raw):
+        index = self.header.index.get(key)
+        raw = self.cells[index] if index is not None and index < len(self.cells) else None
+        if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
             if required:
                 self.reject(key, gettext_noop("Required, but empty."))
             return None
@@ -295,7 +297,7 @@ class TeamImporter(SheetImporter):
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
-        User.objects.bulk_create(creates, batch_size=1000)
+        bulk_create_rows(User, creates, batch_size=1000)
         for user in creates:
             self.ctx.remember_user(user)
             events.append(
@@ -307,8 +309,8 @@ class TeamImporter(SheetImporter):
                     changes={"role": user.role, "is_active": user.is_active},
                 )
             )
-        User.objects.bulk_update(updates, list(self.FIELDS), batch_size=1000)
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_update_rows(User, updates, list(self.FIELDS), batch_size=1000)
+        bulk_create_rows(AuditEvent, events, batch_size=1000)
         self._collect(outcome, rows)
         return outcome
 
@@ -399,8 +401,8 @@ class AccountsImporter(SheetImporter):
                         )
                 if values["holder"]:
                     hand_overs.append((row, account, holders[values["holder"]]))
-            Account.objects.bulk_create(creates, batch_size=1000)
-            Account.objects.bulk_update(updates, ["name", "kind", "parent"], batch_size=1000)
+            bulk_create_rows(Account, creates, batch_size=1000)
+            bulk_update_rows(Account, updates, ["name", "kind", "parent"], batch_size=1000)
             for account in creates:
                 self.ctx.remember_account(account)
                 accounts[account.code] = account
@@ -413,7 +415,7 @@ class AccountsImporter(SheetImporter):
                         changes={"kind": account.kind, "parent": account.parent.code if account.parent else None},
                     )
                 )
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_create_rows(AuditEvent, events, batch_size=1000)
 
         # The holder: a hand-over (history kept, audited by its service) only where it differs.
         current = dict(
@@ -640,7 +642,7 @@ class InquiriesImporter(SheetImporter):
         by = None  # imported history: no person decided these allocations, replies and verdicts
 
         new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
-        Inquiry.objects.bulk_create(new, batch_size=1000)
+        bulk_create_rows(Inquiry, new, batch_size=1000)
         # The one place where the ids of the inquiries this import creates are known.
         new_inquiry_ids = [inquiry.pk for inquiry in new]
         outcome.new_inquiry_ids = new_inquiry_ids
@@ -651,8 +653,9 @@ class InquiriesImporter(SheetImporter):
             for plan in changed:
                 plan.inquiry.updated_at = now
             names = sorted({name for plan in changed for name in plan.changes} | {"updated_at"})
-            Inquiry.objects.bulk_update([plan.inquiry for plan in changed], names, batch_size=1000)
-            AuditEvent.objects.bulk_create(
+            bulk_update_rows(Inquiry, [plan.inquiry for plan in changed], names, batch_size=1000)
+            bulk_create_rows(
+                AuditEvent,
                 [
                     _audit(
                         action="inquiry.import_update",
@@ -786,8 +789,8 @@ class RfqQuotesImporter(SheetImporter):
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
-        RfqQuote.objects.bulk_create(creates, batch_size=1000)
-        RfqQuote.objects.bulk_update(updates, ["quoted_at", "account"], batch_size=1000)
+        bulk_create_rows(RfqQuote, creates, batch_size=1000)
+        bulk_update_rows(RfqQuote, updates, ["quoted_at", "account"], batch_size=1000)
         for quote in creates:
             events.append(
                 _audit(
@@ -798,7 +801,7 @@ class RfqQuotesImporter(SheetImporter):
                     changes={"rfq_id": quote.rfq_id, "quoted_at": quote.quoted_at.isoformat(), "import": True},
                 )
             )
-        AuditEvent.objects.bulk_create(events, batch_size=1000)
+        bulk_create_rows(AuditEvent, events, batch_size=1000)
         self._collect(outcome, rows)
         return outcome
 
@@ -858,8 +861,8 @@ class ReplyRatesImporter(SheetImporter):
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
-        ReplyRateSnapshot.objects.bulk_create(creates, batch_size=1000)
-        ReplyRateSnapshot.objects.bulk_update(updates, ["reply_rate", "avg_reply_hours"], batch_size=1000)
+        bulk_create_rows(ReplyRateSnapshot, creates, batch_size=1000)
+        bulk_update_rows(ReplyRateSnapshot, updates, ["reply_rate", "avg_reply_hours"], batch_size=1000)
         self._collect(outcome, rows)
         return outcome
 

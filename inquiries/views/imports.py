@@ -48,8 +48,9 @@ def _import_upload(request):
     status = 200
     if request.method == "POST":
         if getattr(request, "upload_too_large", False):
-            form = ImportUploadForm()
-            form.add_error("file", too_large_message())
+            # The upload was stopped at the limit, so the form sees no file: say why instead.
+            form.is_valid()
+            form.errors["file"] = form.error_class([too_large_message()])
             status = 413
         elif form.is_valid():
             upload = form.cleaned_data["file"]
