@@ -29,16 +29,23 @@ class InquiryTable(BaseTable):
         empty_text = _("No inquiries match.")
 
 
+PHONE_HIDDEN = {"th": {"class": "hide-phone"}, "td": {"class": "hide-phone"}}
+
+
 class ImportJobTable(BaseTable):
-    id = tables.Column(verbose_name="#", linkify=True)
+    id = tables.Column(verbose_name="#", linkify=True, attrs=PHONE_HIDDEN)
     original_name = tables.Column(verbose_name=_("File"), linkify=True)
     created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
-    created_by = tables.Column(verbose_name=_("By"), default=_("Command line"))
+    created_by = tables.Column(verbose_name=_("By"), default=_("Command line"), attrs=PHONE_HIDDEN)
     status = tables.TemplateColumn(
         '<span class="state import-{{ record.status }}">{{ record.get_status_display }}</span>',
         verbose_name=_("Status"),
     )
-    rows = tables.Column(verbose_name=_("Rows"), accessor="total_rows", attrs={"td": {"class": "num"}})
+    rows = tables.Column(
+        verbose_name=_("Rows"),
+        accessor="total_rows",
+        attrs={"th": {"class": "num hide-phone"}, "td": {"class": "num hide-phone"}},
+    )
     result = tables.Column(verbose_name=_("Result"), accessor="summary", orderable=False)
 
     class Meta(BaseTable.Meta):
@@ -56,8 +63,10 @@ class ImportJobTable(BaseTable):
 
 class ImportRejectedRowTable(BaseTable):
     sheet = tables.Column(verbose_name=_("Sheet"), orderable=False)
-    row_number = tables.Column(verbose_name=_("Row"), orderable=False, attrs={"td": {"class": "num"}})
-    column = tables.Column(verbose_name=_("Column"), orderable=False)
+    row_number = tables.Column(
+        verbose_name=_("Row"), orderable=False, attrs={"th": {"class": "num"}, "td": {"class": "num"}}
+    )
+    column = tables.Column(verbose_name=_("Column"), orderable=False, attrs={"td": {"class": "nowrap"}})
     value = tables.Column(verbose_name=_("Value"), orderable=False, attrs={"td": {"class": "cell-value"}})
     reason = tables.Column(verbose_name=_("Reason"), orderable=False, empty_values=())
 

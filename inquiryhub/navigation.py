@@ -33,6 +33,10 @@ def nav_for(user, current_path: str) -> list[dict]:
         if user.role not in item.roles:
             continue
         url = reverse(item.url_name)
-        active = current_path == url if url == "/" else current_path.startswith(url)
-        items.append({"label": item.label, "url": url, "active": active})
+        matches = current_path == url if url == "/" else current_path.startswith(url)
+        items.append({"label": item.label, "url": url, "active": matches})
+    # Only the most specific match is active: /inquiries/imports/ is Import, not Inquiries too.
+    best = max((i["url"] for i in items if i["active"]), key=len, default=None)
+    for i in items:
+        i["active"] = i["url"] == best
     return items

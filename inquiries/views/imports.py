@@ -89,6 +89,7 @@ def import_detail(request, pk: int):
         "ignored_sheets": (job.summary or {}).get("ignored_sheets", []),
         "new_inquiries": (job.summary or {}).get("new_inquiries", 0),
         "progress_text": _progress_text(job),
+        "csv_sheet": sheet_label(job.sheet) if job.sheet else "",
     }
     return render(request, "inquiries/imports/import_detail.html", context)
 

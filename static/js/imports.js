@@ -43,6 +43,7 @@
     var bar = box.querySelector("progress");
     var progressText = box.querySelector("[data-import-progress-text]");
     var statusLabel = box.querySelector("[data-import-status-label]");
+    var badge = document.querySelector("[data-import-status-badge]");
     var poll = function () {
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (response) { return response.ok ? response.json() : null; })
@@ -56,6 +57,10 @@
           bar.textContent = data.percent + "%";
           progressText.textContent = data.progress_text;
           statusLabel.textContent = data.status_label;
+          if (badge) {
+            badge.textContent = data.status_label;
+            badge.className = "state import-" + data.status;
+          }
           if (data.finished) {
             window.location.reload();
           } else {
