@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 from django.core.files import File
@@ -71,3 +72,23 @@ def problems(job: ImportJob) -> list[tuple]:
 def counts(result) -> dict[str, tuple[int, int, int, int]]:
     """Per sheet kind: (created, updated, unchanged, rejected)."""
     return {s.kind: (s.created, s.updated, s.unchanged, s.rejected) for s in result.sheets}
+
+
+def zip_bomb_workbook(path: Path, *, unpacked_mb: int) -> Path:
+    """A real workbook whose sheet XML is `unpacked_mb` MB of rows that compress to almost nothing."""
+    write_xlsx(path, {"inquiries": [["inquiry_id", "account", "received_at"], ["A1", "cn1", "2024-03-05"]]})
+    with zipfile.ZipFile(path) as source:
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet_name = next(n for n in parts if n.startswith("xl/worksheets/sheet"))
+    row = b'<row><c t="inlineStr"><is><t>A</t></is></c><c t="inlineStr"><is><t>cn1</t></is></c></row>'
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
+        for name, data in parts.items():
+            if name != sheet_name:
+                bomb.writestr(name, data)
+        with bomb.open(sheet_name, "w") as sheet:
+            sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
+            chunk = row * (1024 * 1024 // len(row))
+            for _ in range(unpacked_mb):
+                sheet.write(chunk)
+            sheet.write(b"</sheetData></worksheet>")
+    return path

@@ -8,7 +8,7 @@ import pytest
 from django.utils import translation
 
 from inquiries.importing.readers import UnreadableFile, open_workbook
-from inquiries.tests.import_files import csv_bytes, write_xlsx
+from inquiries.tests.import_files import csv_bytes, write_xlsx, zip_bomb_workbook
 
 LIMITS = {"max_rows": 500_000, "max_unpacked_bytes": 1024 * 1024 * 1024}
 HEADER_ZH = ["询盘编号", "账号", "询盘时间", "买家姓名", "国家"]
@@ -155,28 +155,9 @@ def test_a_workbook_without_a_known_sheet_name_names_the_sheets_it_wants(tmp_pat
         read_all(path, kind="xlsx")
 
 
-def _bomb(path, *, unpacked_mb: int):
-    """A real workbook whose sheet XML is `unpacked_mb` MB of rows that compress to almost nothing."""
-    write_xlsx(path, {"inquiries": [["inquiry_id", "account", "received_at"], ["A1", "cn1", "2024-03-05"]]})
-    with zipfile.ZipFile(path) as source:
-        parts = {name: source.read(name) for name in source.namelist()}
-    sheet_name = next(n for n in parts if n.startswith("xl/worksheets/sheet"))
-    row = b'<row><c t="inlineStr"><is><t>A</t></is></c><c t="inlineStr"><is><t>cn1</t></is></c></row>'
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as bomb:
-        for name, data in parts.items():
-            if name != sheet_name:
-                bomb.writestr(name, data)
-        with bomb.open(sheet_name, "w") as sheet:
-            sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-            chunk = row * (1024 * 1024 // len(row))
-            for _ in range(unpacked_mb):
-                sheet.write(chunk)
-            sheet.write(b"</sheetData></worksheet>")
-
-
 def test_a_zip_bomb_workbook_is_refused_before_it_is_unpacked(tmp_path, settings):
     path = tmp_path / "bomb.xlsx"
-    _bomb(path, unpacked_mb=80)
+    zip_bomb_workbook(path, unpacked_mb=80)
     assert path.stat().st_size < 1024 * 1024  # 80 MB of XML in under 1 MB: a bomb
     started = time.monotonic()
     with pytest.raises(UnreadableFile, match="unpacks to more than 64 MB"):

@@ -22,7 +22,15 @@ from inquiries.models import (
     RfqQuote,
 )
 from inquiries.services import workbook_import
-from inquiries.tests.import_files import INQUIRY_HEADER, counts, problems, run_import, write_csv, write_xlsx
+from inquiries.tests.import_files import (
+    INQUIRY_HEADER,
+    counts,
+    problems,
+    run_import,
+    write_csv,
+    write_xlsx,
+    zip_bomb_workbook,
+)
 from reports.models import ReplyRateSnapshot
 from tests.factories import AccountFactory, SubAccountFactory
 
@@ -457,3 +465,14 @@ def test_an_import_is_audited_and_its_uploader_notified(tmp_path, company):
     assert notification.link == f"/inquiries/imports/{job.pk}/"
     assert "4 created" in notification.message
     assert (job.total_rows, job.done_rows, job.percent) == (4, 4, 100)
+
+
+def test_a_zip_bomb_upload_fails_its_job_with_a_clear_message_and_stores_nothing(tmp_path, company, settings):
+    settings.IMPORT_MAX_UNPACKED_MB = 64
+    path = zip_bomb_workbook(tmp_path / "bomb.xlsx", unpacked_mb=80)
+    result = run_import(path, by=company["ops"])
+
+    assert result.job.status == ImportJob.Status.FAILED
+    assert result.job.error_text == "The workbook unpacks to more than 64 MB; it is refused as unsafe."
+    assert Inquiry.objects.count() == 0
+    assert Notification.objects.get(recipient=company["ops"]).message.startswith("Import of bomb.xlsx failed")
