@@ -25,6 +25,8 @@ from .models import (
     AllocationRule,
     AllocationRuleMember,
     FollowUp,
+    ImportJob,
+    ImportRejectedRow,
     Inquiry,
     InquiryExport,
     InquiryState,
@@ -508,3 +510,24 @@ def allocation_rules_preview(*, inquiries) -> tuple:
 def inquiry_exports_for_user(user: User):
     """The user's own exports, newest first."""
     return InquiryExport.objects.filter(requested_by=user).order_by("-created_at", "-id")
+
+
+def import_jobs_for_user(user: User) -> QuerySet[ImportJob]:
+    """Imports `user` may see: all of the company's for operations, none for anyone else."""
+    qs = ImportJob.objects.select_related("created_by")
+    if not user.is_authenticated or not user.is_active or not user.is_operations:
+        return qs.none()
+    return qs
+
+
+def get_import_job_for_user(user: User, pk: int) -> ImportJob:
+    """The import `pk` if `user` may see it; 404 otherwise."""
+    try:
+        return import_jobs_for_user(user).get(pk=pk)
+    except (ImportJob.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such import.") from None
+
+
+def import_rejected_rows(job: ImportJob) -> QuerySet[ImportRejectedRow]:
+    """The rejected rows of an import in the order of the file."""
+    return job.rejected_rows.order_by("id")

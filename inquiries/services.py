@@ -12,22 +12,27 @@ import dataclasses
 import datetime as dt
 import logging
 import uuid
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_noop, ngettext
 
 from accounts.audit import audit_record
 from accounts.models import Account, AuditEvent, CompanySettings, Notification, Role, User
+from inquiryhub.db import bulk_create_rows, bulk_update_rows
 
 from . import rules as rules_mod
 from .exports import write_export
@@ -39,6 +44,8 @@ from .models import (
     AllocationRuleMember,
     FollowUp,
     FormSubmission,
+    ImportJob,
+    ImportRejectedRow,
     Inquiry,
     InquiryExport,
     InquiryState,
@@ -96,11 +103,11 @@ def inquiries_refresh_derived(*, inquiry_ids: Iterable[int]) -> None:
         if (inquiry.quality, inquiry.state) != (quality, state):
             inquiry.quality, inquiry.state = quality, state
             changed.append(inquiry)
-    Inquiry.objects.bulk_update(changed, ["quality", "state"], batch_size=1000)
+    bulk_update_rows(Inquiry, changed, ["quality", "state"], batch_size=1000)
 
 
 def _audit_many(events: list[AuditEvent]) -> None:
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
+    bulk_create_rows(AuditEvent, events, batch_size=1000)
 
 
 def _audit_event(*, actor, action, target, summary, inquiry_id=None, changes=None) -> AuditEvent:
@@ -195,8 +202,9 @@ def inquiries_allocate_many(
                 },
             )
         )
-    Allocation.objects.bulk_create(allocations, batch_size=1000)
-    Inquiry.objects.bulk_update(
+    bulk_create_rows(Allocation, allocations, batch_size=1000)
+    bulk_update_rows(
+        Inquiry,
         list(touched.values()),
         ["owner", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"],
         batch_size=1000,
@@ -295,8 +303,9 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
                 changes={"kind": request.kind, "at": request.happened_at.isoformat(), "note": request.note[:200]},
             )
         )
-    FollowUp.objects.bulk_create(followups, batch_size=1000)
-    Inquiry.objects.bulk_update(
+    bulk_create_rows(FollowUp, followups, batch_size=1000)
+    bulk_update_rows(
+        Inquiry,
         list(touched.values()),
         ["first_reply_at", "last_followup_at", "next_action_on", "updated_at"],
         batch_size=1000,
@@ -375,7 +384,7 @@ def quality_verdicts_record_many(*, requests: Sequence[VerdictRequest], by: User
                 changes={"verdict": request.verdict, "reason": request.reason, "note": request.note[:200]},
             )
         )
-    QualityVerdict.objects.bulk_create(verdicts, batch_size=1000)
+    bulk_create_rows(QualityVerdict, verdicts, batch_size=1000)
     _audit_many(events)
     inquiries_refresh_derived(inquiry_ids=[v.inquiry_id for v in verdicts])
     return verdicts
@@ -451,7 +460,7 @@ def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> 
             created_by=by if by is not None and by.pk else None,
         )
         orders.append(order)
-    Order.objects.bulk_create(orders, batch_size=1000)
+    bulk_create_rows(Order, orders, batch_size=1000)
     for order in orders:
         events.append(
             _audit_event(
@@ -1246,3 +1255,307 @@ def inquiry_export_run(*, export_id: int, notify: bool = True) -> InquiryExport:
             link=reverse("inquiries:exports"),
         )
     return export
+
+
+# ---------------------------------------------------------------------------------------------
+# Imports
+
+logger = logging.getLogger(__name__)
+
+# Rows written per transaction: large enough that per-batch queries vanish, small enough that the
+# progress bar moves and an interrupted job loses at most one batch.
+IMPORT_BATCH_ROWS = 2000
+IMPORT_UNEXPECTED_ERROR = gettext_noop(
+    "The import stopped because of an unexpected error. The rows done so far are kept; importing the "
+    "file again is safe. If it happens again, ask your administrator to look at the server log."
+)
+
+
+@dataclass
+class SheetSummary:
+    kind: str
+    name: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    unknown_columns: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    """What an import did, per sheet; `new_inquiry_ids` are the inquiries it created in this run."""
+
+    job: ImportJob
+    sheets: list[SheetSummary]
+    ignored_sheets: list[str]
+    new_inquiry_ids: list[int] = dataclasses.field(default_factory=list)
+    new_inquiries_before: int = 0  # created by an earlier, interrupted run of the same job
+
+    @property
+    def ok(self) -> bool:
+        return self.job.status == ImportJob.Status.DONE
+
+    def summary_json(self) -> dict:
+        return {
+            "sheets": [vars(s) for s in self.sheets],
+            "ignored_sheets": self.ignored_sheets,
+            "new_inquiries": self.new_inquiries_before + len(self.new_inquiry_ids),
+        }
+
+    @classmethod
+    def from_job(cls, job: ImportJob) -> ImportResult:
+        summary = job.summary or {}
+        return cls(
+            job,
+            [SheetSummary(**s) for s in summary.get("sheets", [])],
+            summary.get("ignored_sheets", []),
+            new_inquiries_before=summary.get("new_inquiries", 0),
+        )
+
+
+def import_kind_of(name: str) -> str:
+    """xlsx or csv, from a file name; anything else is refused."""
+    suffix = PurePath(name).suffix.lower()
+    if suffix == ".xlsx":
+        return ImportJob.Kind.XLSX
+    if suffix == ".csv":
+        return ImportJob.Kind.CSV
+    raise ValidationError(_("Upload an Excel workbook (.xlsx) or a csv file (.csv)."))
+
+
+@transaction.atomic
+def import_job_create(
+    *, file: File, original_name: str, by: User | None, sheet: str = "", origin: str = ImportJob.Origin.BROWSER
+) -> ImportJob:
+    """Keep the file under MEDIA_ROOT/imports/ and record a waiting import job (audited)."""
+    from .importing.parsers import sheet_kind, sheet_names_hint
+
+    kind = import_kind_of(original_name)
+    sheet_key = ""
+    if kind == ImportJob.Kind.CSV:
+        # A csv holds one sheet: named by the uploader, or by the file's own name (inquiries.csv).
+        sheet_key = sheet_kind(sheet) if sheet else sheet_kind(PurePath(original_name).stem)
+        if sheet_key is None:
+            if sheet:
+                raise ValidationError(
+                    _("Unknown sheet %(sheet)s; the sheets are %(names)s.")
+                    % {"sheet": sheet, "names": sheet_names_hint()}
+                )
+            raise ValidationError(_("Say which sheet this csv file holds: %(names)s.") % {"names": sheet_names_hint()})
+    job = ImportJob(
+        created_by=by if by is not None and by.pk else None,
+        origin=origin,
+        original_name=PurePath(original_name).name[:255],
+        kind=kind,
+        sheet=sheet_key,
+    )
+    job.file.save(original_name, file, save=False)
+    job.save()
+    audit_record(
+        actor=by,
+        action="import.upload",
+        target=job,
+        summary=_("Import of %(name)s started") % {"name": job.original_name},
+        changes={"file": job.original_name, "kind": kind, "sheet": sheet_key, "origin": origin},
+    )
+    return job
+
+
+def import_job_submit(*, file: File, original_name: str, by: User, sheet: str = "") -> ImportJob:
+    """Record an uploaded import and hand it to the background worker once the upload is committed."""
+    from .tasks import import_workbook
+
+    with transaction.atomic():
+        job = import_job_create(file=file, original_name=original_name, by=by, sheet=sheet)
+        transaction.on_commit(partial(import_workbook.delay, job.pk))
+    return job
+
+
+def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> ImportResult:
+    """Run an import job: check the file whole, then write its sheets in order, batch by batch.
+
+    Safe to run again: a finished job is not redone, and a job interrupted mid-way (a worker that
+    died) resumes after the last batch it committed; the upsert makes any overlap harmless.
+    """
+    from .importing.readers import UnreadableFile, open_workbook
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
+        if job.status == ImportJob.Status.DONE:
+            return ImportResult.from_job(job)
+        resume_from = job.done_rows if job.status in (ImportJob.Status.RUNNING, ImportJob.Status.FAILED) else 0
+        job.status, job.error, job.error_params = ImportJob.Status.RUNNING, "", {}
+        job.started_at = job.started_at or timezone.now()
+        job.finished_at = None
+        job.save(update_fields=["status", "error", "error_params", "started_at", "finished_at"])
+
+    try:
+        with open_workbook(
+            job.file.path,
+            kind=job.kind,
+            sheet=job.sheet,
+            max_rows=settings.IMPORT_MAX_ROWS,
+            max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_MB * 1024 * 1024,
+        ) as book:
+            result = _import_sheets(job, book, resume_from=resume_from, batch_rows=batch_rows)
+    except UnreadableFile as exc:
+        _import_failed(job, exc.message, exc.params)
+        return ImportResult.from_job(job)
+    except Exception:  # noqa: BLE001 - whatever broke, the job says so and the log keeps the traceback
+        logger.exception("import job %s failed", job.pk)
+        _import_failed(job, IMPORT_UNEXPECTED_ERROR, {})
+        return ImportResult.from_job(job)
+    _import_finished(job, result)
+    return result
+
+
+def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -> ImportResult:
+    from .importing.sheets import IMPORTERS, ImportContext
+
+    previous = {s["kind"]: s for s in job.summary.get("sheets", [])} if resume_from else {}
+    sheets = [
+        SheetSummary(**previous[s.kind]) if s.kind in previous else SheetSummary(s.kind, s.name) for s in book.sheets
+    ]
+    for summary, source in zip(sheets, book.sheets, strict=True):
+        summary.unknown_columns = source.header.unknown
+    result = ImportResult(
+        job, sheets, book.ignored_sheets, new_inquiries_before=job.summary.get("new_inquiries", 0) if resume_from else 0
+    )
+    if not resume_from:
+        job.summary = {}
+        job.rejected_rows.all().delete()
+    job.total_rows = max(book.total_rows, resume_from)
+    job.done_rows = resume_from
+    job.summary = result.summary_json()
+    job.save(update_fields=["total_rows", "done_rows", "summary"])
+
+    context = ImportContext(by=job.created_by, tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), now=timezone.now())
+    position = 0
+    for summary, source in zip(sheets, book.sheets, strict=True):
+        importer = IMPORTERS[source.kind](context, source)
+        rejected_before = (
+            set(job.rejected_rows.filter(sheet=source.name).values_list("row_number", flat=True))
+            if position < resume_from
+            else set()
+        )
+        batch = []
+        for number, cells in source.rows():
+            position += 1
+            row = importer.row(number, cells)
+            if row.is_blank():
+                continue
+            if position <= resume_from:
+                if number not in rejected_before:
+                    importer.remember(row)
+                continue
+            batch.append(row)
+            if len(batch) >= batch_rows:
+                _import_batch(job, result, summary, importer, batch, position)
+                batch = []
+        if position > resume_from:
+            _import_batch(job, result, summary, importer, batch, position)
+    job.done_rows = position
+    return result
+
+
+def _import_batch(job: ImportJob, result: ImportResult, summary: SheetSummary, importer, rows, position: int) -> None:
+    """Write one batch, its rejected rows and the job's progress in one transaction."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                # Two imports of overlapping files take turns per batch instead of colliding on keys.
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+                # The batch and the job's progress commit together, so a commit lost in a crash
+                # of the database server is a batch the resumed job does again: no need to wait
+                # for the disk at each batch.
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        outcome = importer.import_batch(rows) if rows else None
+        if outcome is not None:
+            ImportRejectedRow.objects.bulk_create(
+                [
+                    ImportRejectedRow(
+                        job=job,
+                        sheet=importer.source.name[:100],
+                        row_number=number,
+                        column=problem.column[:100],
+                        value=problem.value[:300],
+                        message=problem.message,
+                        params=problem.params,
+                    )
+                    for number, problems in sorted(outcome.rejected.items())
+                    for problem in problems
+                ],
+                batch_size=1000,
+            )
+            summary.created += outcome.created
+            summary.updated += outcome.updated
+            summary.unchanged += outcome.unchanged
+            summary.rejected += len(outcome.rejected)
+            result.new_inquiry_ids.extend(outcome.new_inquiry_ids)
+            # New inquiries without a salesperson in the file go out by their account's rule, in
+            # the batch's own transaction, so that a resumed job never leaves some unallocated.
+            if outcome.new_inquiry_ids:
+                allocation_rules_apply(inquiry_ids=outcome.new_inquiry_ids)
+        ImportJob.objects.filter(pk=job.pk).update(
+            done_rows=position, total_rows=max(job.total_rows, position), summary=result.summary_json()
+        )
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that serialises import batches.
+IMPORT_LOCK_KEY = 0x1A1B_0003
+
+
+def _import_finished(job: ImportJob, result: ImportResult) -> None:
+    totals = {k: sum(getattr(s, k) for s in result.sheets) for k in ("created", "updated", "unchanged", "rejected")}
+    with transaction.atomic():
+        job.status = ImportJob.Status.DONE
+        job.finished_at = timezone.now()
+        job.total_rows = max(job.total_rows, job.done_rows)
+        job.summary = result.summary_json()
+        job.save(update_fields=["status", "finished_at", "done_rows", "total_rows", "summary"])
+        audit_record(
+            actor=job.created_by,
+            action="import.finish",
+            target=job,
+            summary=_(
+                "Import of %(name)s done: %(created)s created, %(updated)s updated, "
+                "%(unchanged)s unchanged, %(rejected)s rejected"
+            )
+            % {"name": job.original_name, **totals},
+            changes=job.summary,
+        )
+        if job.created_by is not None:
+            Notification.objects.create(
+                recipient=job.created_by,
+                kind=Notification.Kind.IMPORT,
+                message=(
+                    _("Import of %(name)s done: %(created)s created, %(updated)s updated, %(rejected)s rejected")
+                    % {"name": job.original_name, **totals}
+                )[:500],
+                link=job.get_absolute_url(),
+            )
+
+
+def _import_failed(job: ImportJob, message: str, params: dict) -> None:
+    with transaction.atomic():
+        job.status = ImportJob.Status.FAILED
+        job.finished_at = timezone.now()
+        job.error, job.error_params = message, params
+        job.save(update_fields=["status", "finished_at", "error", "error_params"])
+        job.refresh_from_db(fields=["done_rows", "total_rows", "summary"])
+        audit_record(
+            actor=job.created_by,
+            action="import.fail",
+            target=job,
+            summary=_("Import of %(name)s failed: %(error)s") % {"name": job.original_name, "error": job.error_text},
+            changes={"error": message, "params": params},
+        )
+        if job.created_by is not None:
+            message = _("Import of %(name)s failed: %(error)s") % {"name": job.original_name, "error": job.error_text}
+            Notification.objects.create(
+                recipient=job.created_by,
+                kind=Notification.Kind.IMPORT,
+                message=message[:500],
+                link=job.get_absolute_url(),
+            )

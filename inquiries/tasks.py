@@ -1,8 +1,13 @@
 """Background jobs of the inquiries app: thin callers of the services, safe to run twice."""
 
+import logging
+
 from celery import shared_task
 
 from . import services
+from .models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="inquiries.check_reply_deadlines", ignore_result=True)
@@ -16,3 +21,13 @@ def check_reply_deadlines() -> dict:
 def export_inquiries(export_id: int) -> None:
     """Write the file of one list export."""
     services.inquiry_export_run(export_id=export_id)
+
+
+@shared_task(name="inquiries.import_workbook", acks_late=True, ignore_result=True)
+def import_workbook(job_id: int) -> str:
+    """Run an uploaded import. Safe to run twice: a finished job is not redone, an interrupted one resumes."""
+    try:
+        return services.workbook_import(job_id=job_id).job.status
+    except ImportJob.DoesNotExist:
+        logger.warning("import job %s no longer exists", job_id)
+        return "missing"

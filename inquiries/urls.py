@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, workbench, workspace
+from .views import browse, imports, workbench, workspace
 
 app_name = "inquiries"
 
@@ -29,4 +29,11 @@ urlpatterns = [
     path("export/", workbench.export, name="export"),
     path("exports/", workbench.exports, name="exports"),
     path("exports/<int:pk>/", workbench.export_download, name="export_download"),
+    # Imports
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/new/", imports.import_upload, name="import_upload"),
+    path("imports/template.xlsx", imports.import_template, name="import_template"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("imports/<int:pk>/status.json", imports.import_status, name="import_status"),
+    path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),
 ]

@@ -54,6 +54,7 @@ NAV_ITEMS = [
     NavItem(_("Disputes"), "inquiries:disputes", OPERATIONS, count=_operations_count("disputes")),
     NavItem(_("Rules"), "inquiries:rules", OPERATIONS),
     NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
+    NavItem(_("Import"), "inquiries:imports", OPERATIONS),
 ]
 
 

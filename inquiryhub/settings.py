@@ -197,6 +197,10 @@ STORAGES = {
 
 # Uploads: the importer streams large files from disk, never from memory.
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
+# Untrusted workbooks: at most this many data rows in one file, and an xlsx (a zip) may unpack to
+# at most this many MB; anything larger is refused whole before a row is read (zip bombs).
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 1024, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -1,0 +1,313 @@
+"""Benchmark of the workbook importer: generates its data, imports it into a fresh database, prints figures.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ih_import .venv/bin/python bench/import_bench.py
+
+Runs, each in its own process so that its peak memory is its own:
+  1. 100,000 inquiry rows from csv, all new: a company's ledger with history (80% allocated, 60%
+     replied, 40% rated, 8% won), so allocations, replies, verdicts and orders go through the services;
+  2. the same csv again: everything unchanged;
+  3. 100,000 rows of a plain inquiry list as the Alibaba back office exports it (no history columns);
+  4. an xlsx workbook of ledger rows (--xlsx-rows, default 100,000), all new.
+The team and accounts they name are imported first (not measured). The database is a fresh one
+named after DATABASE_URL's with a `bench_` prefix, dropped at the end (--keep keeps it).
+Targets (issue 3): ≤ 20 s and ≤ 300 MB peak RSS for 100k csv rows, first time and second time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SALESPEOPLE = [f"sales{i:02d}" for i in range(1, 13)]
+MAIN_ACCOUNTS = ["cnled", "cnlight", "cnlamp", "cnsolar"]
+SUB_ACCOUNTS = [f"{main}-{n}" for main in MAIN_ACCOUNTS for n in (1, 2)]
+COUNTRIES = [
+    "US",
+    "美国",
+    "Germany",
+    "德国",
+    "GB",
+    "英国",
+    "沙特",
+    "AE",
+    "India",
+    "巴西",
+    "Nigeria",
+    "越南",
+    "FR",
+    "澳大利亚",
+]
+PRODUCTS = [
+    "LED panel light 600x600",
+    "Solar street light 100W",
+    "LED strip 5050",
+    "High bay light 200W",
+    "Bulb E27 9W",
+]
+HEADER = [
+    "询盘编号", "账号", "询盘时间", "来源", "买家姓名", "买家公司", "买家邮箱", "国家", "产品", "数量", "主题", "内容",
+    "业务员", "分配时间", "首次回复时间", "质量", "无效原因", "成交时间", "成交金额", "信保",
+]  # fmt: skip
+
+
+def inquiry_rows(count: int, *, prefix: str, seed: int = 42):
+    """Realistic rows: 80% allocated, 60% replied, 40% rated (a quarter of those invalid), 8% won."""
+    rng = random.Random(seed)
+    start = dt.datetime(2023, 1, 1, 8, 0)
+    accounts = MAIN_ACCOUNTS + SUB_ACCOUNTS
+    for i in range(count):
+        received = start + dt.timedelta(minutes=rng.randint(0, 60 * 24 * 700))
+        assigned = rng.random() < 0.8
+        replied = assigned and rng.random() < 0.75
+        rated = rng.random() < 0.4
+        invalid = rated and rng.random() < 0.25
+        won = assigned and not invalid and rng.random() < 0.1
+        product = rng.choice(PRODUCTS)
+        yield [
+            f"{prefix}{i:07d}",
+            accounts[i % len(accounts)],
+            received,
+            rng.choice(["询盘", "询盘", "询盘", "TM咨询", "RFQ"]),
+            f"Buyer {i}",
+            f"Trading Company {i % 5000} LLC",
+            f"buyer{i}@example.com",
+            rng.choice(COUNTRIES),
+            product,
+            f"{rng.choice([100, 500, 1000, 5000])} pcs",
+            f"Inquiry about {product}",
+            "Hello, please send your best price, MOQ and delivery time for " + product + ". " * 3,
+            rng.choice(SALESPEOPLE) if assigned else "",
+            received + dt.timedelta(minutes=rng.randint(5, 600)) if assigned else "",
+            received + dt.timedelta(minutes=rng.randint(700, 3000)) if replied else "",
+            ("无效" if invalid else "有效") if rated else "",
+            rng.choice(["垃圾询盘", "无具体需求", "客户类型不符", "重复"]) if invalid else "",
+            received + dt.timedelta(days=rng.randint(5, 60)) if won else "",
+            f"{rng.randint(500, 50000)}.{rng.randint(0, 99):02d}" if won else "",
+            rng.choice(["是", "否"]) if won else "",
+        ]
+
+
+def _cell(value):
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
+
+
+def write_csv(path: Path, count: int, prefix: str) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        for row in inquiry_rows(count, prefix=prefix):
+            writer.writerow([_cell(v) for v in row])
+
+
+PLAIN_COLUMNS = 12  # inquiry_id … message: what an Alibaba inquiry export holds
+
+
+def write_plain_csv(path: Path, count: int, prefix: str) -> None:
+    with path.open("w", encoding="utf-8-sig", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER[:PLAIN_COLUMNS])
+        for row in inquiry_rows(count, prefix=prefix, seed=3):
+            writer.writerow([_cell(v) for v in row[:PLAIN_COLUMNS]])
+
+
+def write_xlsx(path: Path, count: int, prefix: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("询盘")
+    sheet.append(HEADER)
+    for row in inquiry_rows(count, prefix=prefix, seed=7):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            if isinstance(value, dt.datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"  # real Excel date cells
+            cells.append(cell)
+        sheet.append(cells)
+    book.save(path)
+
+
+def write_setup(folder: Path) -> tuple[Path, Path]:
+    team = folder / "team.csv"
+    with team.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["用户名", "姓名", "角色", "RFQ配额"])
+        for name in SALESPEOPLE:
+            writer.writerow([name, f"业务{name[-2:]}", "业务员", 30])
+        writer.writerow(["ops01", "运营一", "运营", ""])
+    accounts = folder / "accounts.csv"
+    with accounts.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["账号", "名称", "类型", "主账号", "负责人"])
+        for i, main in enumerate(MAIN_ACCOUNTS):
+            writer.writerow([main, f"店铺{main}", "主账号", "", SALESPEOPLE[i]])
+        for i, sub in enumerate(SUB_ACCOUNTS):
+            writer.writerow([sub, f"子账号{sub}", "子账号", sub.split("-")[0], SALESPEOPLE[4 + i]])
+    return team, accounts
+
+
+# ---------------------------------------------------------------------------------------------
+# One measured import, in a process of its own
+
+
+def child(path: str, sheet: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.files import File
+
+    from inquiries.models import ImportJob
+    from inquiries.services import import_job_create, workbook_import
+
+    started = time.perf_counter()
+    with open(path, "rb") as f:
+        job = import_job_create(
+            file=File(f, name=Path(path).name),
+            original_name=Path(path).name,
+            by=None,
+            sheet=sheet,
+            origin=ImportJob.Origin.COMMAND,
+        )
+    result = workbook_import(job_id=job.pk)
+    wall = time.perf_counter() - started
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "status": result.job.status,
+                "error": result.job.error_text,
+                "rows": result.job.done_rows,
+                "wall": wall,
+                "rss_mb": rss_mb,
+                "sheets": {s.kind: [s.created, s.updated, s.unchanged, s.rejected] for s in result.sheets},
+            }
+        )
+    )
+
+
+def run_child(path: Path, sheet: str, env: dict) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", str(path), "--sheet", sheet],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    if proc.returncode != 0:
+        sys.exit(f"benchmark child failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def machine() -> str:
+    import platform
+
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return f"{platform.node()}: {os.cpu_count()} CPUs (nproc), {mem_gb:.1f} GB RAM, Python {platform.python_version()}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100_000, help="csv inquiry rows (default 100,000)")
+    parser.add_argument("--xlsx-rows", type=int, default=100_000, help="xlsx inquiry rows (default 100,000; 0 skips)")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--sheet", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    # Production settings: DEBUG off (DEBUG keeps every SQL statement in memory).
+    os.environ["DJANGO_DEBUG"] = "0"
+    os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-not-for-production")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inquiryhub.settings")
+    if args.child:
+        child(args.child, args.sheet)
+        return
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        sys.exit("Run the benchmark against PostgreSQL: set DATABASE_URL=postgres://...")
+    connection.settings_dict["TEST"]["NAME"] = "bench_" + connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        pg_version = cursor.fetchone()[0]
+    bench_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    env = dict(os.environ)
+    s = settings.DATABASES["default"]
+    env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{bench_db}"
+    if s.get("PASSWORD"):
+        env["PGPASSWORD"] = s["PASSWORD"]
+
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            env["MEDIA_ROOT"] = str(folder / "media")
+            print(f"machine: {machine()}, PostgreSQL {pg_version}")
+            started = time.perf_counter()
+            team, accounts = write_setup(folder)
+            csv_path = folder / "inquiries.csv"
+            write_csv(csv_path, args.rows, "C")
+            plain_path = folder / "inquiry-list.csv"
+            write_plain_csv(plain_path, args.rows, "P")
+            xlsx_path = folder / "inquiries.xlsx"
+            if args.xlsx_rows:
+                write_xlsx(xlsx_path, args.xlsx_rows, "X")
+            print(
+                f"generated {args.rows:,} csv rows ({csv_path.stat().st_size / 1e6:.1f} MB)"
+                + (
+                    f" and {args.xlsx_rows:,} xlsx rows ({xlsx_path.stat().st_size / 1e6:.1f} MB)"
+                    if args.xlsx_rows
+                    else ""
+                )
+                + f" in {time.perf_counter() - started:.1f} s"
+            )
+            for path, sheet in ((team, "team"), (accounts, "accounts")):
+                run_child(path, sheet, env)
+
+            runs = [
+                ("ledger csv, all new", csv_path, "inquiries"),
+                ("ledger csv, same file again", csv_path, "inquiries"),
+                ("plain inquiry list csv, new", plain_path, "inquiries"),
+            ]
+            if args.xlsx_rows:
+                runs.append(("ledger xlsx, all new", xlsx_path, ""))
+            heading = f"{'run':<30} {'rows':>9} {'wall s':>8} {'rows/s':>9} {'peak RSS MB':>12}"
+            print(heading + "  created/updated/unchanged/rejected")
+            for label, path, sheet in runs:
+                figures = run_child(path, sheet, env)
+                if figures["status"] != "done":
+                    sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
+                created, updated, unchanged, rejected = figures["sheets"]["inquiries"]
+                print(
+                    f"{label:<30} {figures['rows']:>9,} {figures['wall']:>8.1f} "
+                    f"{figures['rows'] / figures['wall']:>9,.0f} {figures['rss_mb']:>12.0f}  "
+                    f"{created}/{updated}/{unchanged}/{rejected}"
+                )
+    finally:
+        if not args.keep:
+            connection.creation.destroy_test_db(bench_db, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()
