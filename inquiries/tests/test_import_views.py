@@ -232,8 +232,8 @@ def _jobs(n, user):
 def test_the_import_history_takes_a_fixed_number_of_queries(cast, client_for, django_assert_num_queries, rows):
     _jobs(rows, cast["ops"])
     client = client_for(cast["ops"])
-    # session, user, count, page of jobs (with their uploader), and the unread-notification count
-    # twice (the context processor runs again for the table's template)
+    # session, user, count, page of jobs (with their uploader), the unread-notification count and
+    # the header's operations counts
     with django_assert_num_queries(6):
         response = client.get(reverse("inquiries:imports"))
     assert len(response.context["table"].page.object_list) == rows
@@ -251,8 +251,8 @@ def test_the_result_page_takes_a_fixed_number_of_queries(
                            message="Unknown account %(code)s.", params={"code": f"x{i}"}) for i in range(rows)]
     )  # fmt: skip
     client = client_for(cast["ops"])
-    # session, user, the job (with its uploader), count, page of rejected rows, and the
-    # unread-notification count twice (once more for the table's template)
+    # session, user, the job (with its uploader), count, page of rejected rows, the
+    # unread-notification count and the header's operations counts
     with django_assert_num_queries(7):
         response = client.get(reverse("inquiries:import_detail", args=[finished_job.pk]))
     assert len(response.context["table"].page.object_list) == rows
