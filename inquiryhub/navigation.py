@@ -40,6 +40,8 @@ NAV_ITEMS = [
     ),
     NavItem(_("RFQ quotes"), "inquiries:rfq_quotes", (Role.SALES,)),
     NavItem(_("Inquiries"), "inquiries:list", READERS + (Role.SALES,)),
+    NavItem(_("Monthly report"), "reports:index", READERS),
+    NavItem(_("My month"), "reports:mine", (Role.SALES,)),
 ]
 
 
