@@ -142,7 +142,7 @@ def report_xlsx(view: ReportView) -> bytes:
         [[r["name"], _("sub-account") if r["is_sub"] else _("main account"), r["inquiries"], r["valid"], r["replied"],
           r["won"], r["revenue_usd"], r["reply_24h_rate"], r["conversion"], r["ta_share"],
           r["alibaba_reply_rate"], r["orders_change"], r["operations_effect"], r["sales_effect"],
-          formatting.verdict_labelr["verdict"]] for r in view.accounts],
+          formatting.verdict_label(r["verdict"])] for r in view.accounts],
         percent_columns={8, 9, 10, 11},
     )  # fmt: skip
 
@@ -156,7 +156,7 @@ def report_xlsx(view: ReportView) -> bytes:
         [[r["name"], r["inquiries"], r["valid"], r["replied"], r["won"], r["revenue_usd"], r["sales_sla_rate"],
           r["conversion"], r["ta_share"], r["rfq"]["quotes"], r["rfq"]["quota"], r["rfq"]["inquiries"],
           r["rfq"]["won"], r["rfq"]["revenue_usd"], r["orders_change"], r["operations_effect"], r["sales_effect"],
-          formatting.verdict_labelr["verdict"]] for r in view.salespeople],
+          formatting.verdict_label(r["verdict"])] for r in view.salespeople],
         percent_columns={7, 8, 9},
     )  # fmt: skip
 

@@ -288,10 +288,14 @@ def _personal_verdict(row: dict) -> str:
         return _("Your orders changed by %(total)s; the report shares it equally between you and operations.") % numbers
     if side == "sales":
         if kind == "credit":
-            return _("The report credits you: your replies and conversion added %(own)s orders.") % numbers
-        return _("The report blames you: your replies and conversion cost %(own)s orders.") % numbers
+            return _("The report credits you: your replies and conversion changed your orders by %(own)s.") % numbers
+        return _("The report blames you: your replies and conversion changed your orders by %(own)s.") % numbers
     if kind == "credit":
         return (
-            _("The report credits operations: the inquiries allocated to you brought %(allocation)s orders.") % numbers
+            _("The report credits operations: the inquiries allocated to you changed your orders by %(allocation)s.")
+            % numbers
         )
-    return _("The report blames operations: the inquiries allocated to you cost %(allocation)s orders.") % numbers
+    return (
+        _("The report blames operations: the inquiries allocated to you changed your orders by %(allocation)s.")
+        % numbers
+    )
