@@ -105,7 +105,7 @@ def waterfall(
             print_labels=True,
             print_values_position="top",
             truncate_label=-1,
-            x_label_rotation=30 if _label_width(labels) > 48 else 0,
+            x_label_rotation=30 if _label_width(labels) > 36 else 0,
             value_formatter=lambda value: f"{value / scale:,.0f}{suffix}",
         ),
         style=_style(value_size=14),
@@ -189,6 +189,7 @@ def funnel_chart(payload: dict, *, baseline_label: str, month_label: str) -> str
             legend_at_bottom_columns=2,
             print_values=True,
             height=360,
+            truncate_label=-1,
             margin_left=40,  # pygal measures Latin glyphs; Chinese stage names are wider
         ),
         style=_style((BASELINE_COLOUR, OPS_COLOUR)),
