@@ -55,6 +55,8 @@ NAV_ITEMS = [
     NavItem(_("Rules"), "inquiries:rules", OPERATIONS),
     NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
     NavItem(_("Import"), "inquiries:imports", OPERATIONS),
+    NavItem(_("Monthly report"), "reports:index", READERS),
+    NavItem(_("My month"), "reports:mine", (Role.SALES,)),
 ]
 
 

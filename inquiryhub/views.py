@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from inquiries.selectors import home_counts
+from reports.selectors import boss_home
 
 from .tasks import HEARTBEAT_KEY
 
@@ -24,6 +25,8 @@ def home(request):
     """
     if request.user.is_sales:
         return redirect("inquiries:mine")
+    if request.user.is_boss:
+        return render(request, "home.html", {"boss": boss_home()})
     return render(request, "home.html", {"counts": home_counts(request.user)})
 
 

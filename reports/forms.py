@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .periods import MAX_WINDOW_DAYS, ReportParamError, parse_instant, parse_month
+from .periods import MAX_WINDOW_DAYS, ReportParamError, add_months, month_label, parse_instant, parse_month
 from .selectors import ScopeError, resolve_scope
 from .services import report_period
 
@@ -77,3 +77,77 @@ class ReportParamsForm(forms.Form):
             for error in errors:
                 parts.append(error if name == "__all__" else f"{name}: {error}")
         return "; ".join(parts)
+
+
+class ReportChoicesForm(forms.Form):
+    """The report page's GET choices: what to compare the month with, and whose report.
+
+    cleaned_data gives `baseline` (a date, None for the previous month) and `scope`.
+    """
+
+    PREVIOUS, LAST_YEAR, MONTH = "previous", "last_year", "month"
+    compare = forms.ChoiceField(
+        label=gettext_lazy("Compare with"),
+        required=False,
+        choices=[
+            (PREVIOUS, gettext_lazy("Previous month")),
+            (LAST_YEAR, gettext_lazy("Same month last year")),
+            (MONTH, gettext_lazy("Another month")),
+        ],
+    )
+    baseline = forms.CharField(
+        label=gettext_lazy("Baseline month"),
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(attrs={"type": "month", "placeholder": "YYYY-MM"}),
+    )
+    account = forms.ChoiceField(label=gettext_lazy("Account"), required=False)
+
+    def __init__(self, *args, month, accounts, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.month = month
+        self.accounts = accounts
+        self.fields["account"].choices = [("", _("Whole company"))] + [
+            (account.code, str(account)) for account in accounts
+        ]
+
+    def clean(self):
+        data = super().clean()
+        compare = data.get("compare") or self.PREVIOUS
+        data["compare"] = compare
+        baseline = None
+        if compare == self.LAST_YEAR:
+            baseline = add_months(self.month, -12)
+        elif compare == self.MONTH:
+            text = data.get("baseline")
+            if not text:
+                self.add_error("baseline", _("Choose the month to compare with."))
+                return data
+            try:
+                baseline = parse_month(text)
+            except ReportParamError as exc:
+                self.add_error("baseline", str(exc))
+                return data
+            if baseline >= self.month:
+                self.add_error(
+                    "baseline",
+                    _("The baseline month %(baseline)s must come before the month %(month)s.")
+                    % {"baseline": month_label(baseline), "month": month_label(self.month)},
+                )
+                return data
+        data["baseline_month"] = baseline
+        account = data.get("account")
+        data["scope"] = f"account:{account}" if account else "company"
+        return data
+
+    def query(self) -> dict:
+        """The choices as query parameters (for the export links and the recompute form)."""
+        data = self.cleaned_data
+        params = {}
+        if data["compare"] != self.PREVIOUS:
+            params["compare"] = data["compare"]
+        if data["compare"] == self.MONTH:
+            params["baseline"] = month_label(data["baseline_month"])
+        if data.get("account"):
+            params["account"] = data["account"]
+        return params

@@ -50,7 +50,7 @@ from inquiries.models import Allocation, Inquiry, Order, Quality, RfqQuote, Sour
 
 from . import attribution as calc
 from .attribution import Funnel
-from .models import ReplyRateSnapshot
+from .models import MonthlyReport, ReplyRateSnapshot
 from .periods import ReportParamError, ReportPeriod, add_months, iso, month_label, month_start
 
 PAYLOAD_VERSION = 1
@@ -765,6 +765,11 @@ def monthly_trends(
     return result
 
 
+def monthly_report_stored(*, month: dt.date, baseline: dt.date, scope: str, window_days: int) -> MonthlyReport | None:
+    """The stored report of this key, final or provisional, or None: one query."""
+    return MonthlyReport.objects.filter(month=month, baseline=baseline, scope=scope, window_days=window_days).first()
+
+
 def report_payload(report, *, language: str | None = None) -> dict:
     """A stored report's payload with `verdict.text` in `language` (default: the active one).
 
@@ -777,3 +782,33 @@ def report_payload(report, *, language: str | None = None) -> dict:
     verdict["text"] = texts.get(calc.sentence_language(language or get_language()), verdict["text"])
     payload["verdict"] = verdict
     return payload
+
+
+def report_page_accounts() -> list[Account]:
+    """The accounts a report can be narrowed to, each main account before its sub-accounts: one query."""
+    return sorted(Account.objects.select_related("parent"), key=_account_order)
+
+
+def report_user_ids(payload: dict) -> dict[str, int]:
+    """Salesperson username → id, for the links of the report's rows: one query."""
+    usernames = {row["username"] for row in payload["salespeople"] if row["username"]}
+    return dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
+
+
+def boss_home(*, now: dt.datetime | None = None) -> dict:
+    """The boss's home page: last month's stored company report (verdict, status), if stored: two queries.
+
+    Only a stored report: the home page never counts; the report page computes one when it is missing.
+    """
+    from accounts.models import CompanySettings
+
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    month = add_months(dt.date(local.year, local.month, 1), -1)
+    report = MonthlyReport.objects.filter(
+        month=month,
+        baseline=add_months(month, -1),
+        scope="company",
+        window_days=CompanySettings.load().attribution_window_days,
+    ).first()
+    return {"month": month, "report": report, "payload": report_payload(report) if report else None}

@@ -16,7 +16,7 @@ from accounts.models import CompanySettings, Notification, Role, User
 
 from .models import MonthlyReport
 from .periods import MAX_WINDOW_DAYS, ReportParamError, ReportPeriod, add_months, month_label, month_of, parse_month
-from .selectors import attribution_report, resolve_scope
+from .selectors import attribution_report, monthly_report_stored, monthly_trends, resolve_scope
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,60 @@ def _audit_final(report: MonthlyReport, *, by: User | None, recomputed: bool) ->
         % {"month": month_label(report.month), "scope": report.scope},
         changes={"as_of": report.as_of.isoformat(), "window_days": report.window_days},
     )
+
+
+def monthly_report_read(*, month: dt.date, baseline: dt.date | None = None, scope: str = "company") -> MonthlyReport:
+    """The report the pages show: the stored row of (month, scope, baseline, company window) as it
+    is stored, with its trend lines. It is computed (and stored) only when none is stored yet, or
+    when a stored provisional one has passed its final date without the nightly job freezing it.
+    Raises ReportParamError for a month that has not begun or a baseline not before the month.
+    """
+    company = CompanySettings.load()
+    resolved = resolve_scope(scope)
+    period = report_period(month=month, baseline=baseline, company=company)
+    report = monthly_report_stored(
+        month=period.month, baseline=period.baseline, scope=resolved.key, window_days=period.window_days
+    )
+    if report is None or (report.status == PROVISIONAL and period.status == FINAL):
+        report = monthly_report_get(month=period.month, baseline=period.baseline, scope=resolved.key)
+    if "trends" not in report.payload:
+        monthly_report_trends_attach(report=report)
+    return report
+
+
+def monthly_report_recompute(
+    *, month: dt.date, baseline: dt.date | None = None, scope: str = "company", by: User
+) -> MonthlyReport:
+    """Operations' explicit request: count the report again as of now, overwrite the stored row
+    (even a final one) and audit who asked."""
+    with transaction.atomic():
+        report = monthly_report_get(month=month, baseline=baseline, scope=scope, recompute=True, by=by)
+        monthly_report_trends_attach(report=report)
+        # A final row's recomputation is audited by _report_store; a provisional one's is audited here.
+        if report.status == PROVISIONAL:
+            audit_record(
+                actor=by,
+                action="report.recompute",
+                target=report,
+                summary=_("Provisional report %(month)s (%(scope)s) recomputed")
+                % {"month": month_label(report.month), "scope": report.scope},
+                changes={"as_of": report.as_of.isoformat(), "window_days": report.window_days},
+            )
+    return report
+
+
+def monthly_report_trends_attach(*, report: MonthlyReport) -> MonthlyReport:
+    """Keep the 12-month trend lines in a stored report, counted as of its own T, so that the page
+    reads them instead of counting a year of inquiries on every view. An unsaved report just gets
+    them; a stored one is updated only if nobody recomputed it meanwhile."""
+    payload = dict(report.payload)
+    payload["trends"] = monthly_trends(
+        end_month=report.month, scope=report.scope, as_of=report.as_of, window_days=report.window_days
+    )
+    if report.pk is not None:
+        MonthlyReport.objects.filter(pk=report.pk, computed_at=report.computed_at).update(payload=payload)
+    report.payload = payload
+    return report
 
 
 def reports_due_for_recompute(*, now: dt.datetime | None = None) -> list[dict]:

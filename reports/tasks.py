@@ -5,7 +5,13 @@ import logging
 from celery import shared_task
 
 from .periods import ReportParamError, parse_month
-from .services import month_param, monthly_report_email, monthly_report_get, reports_due_for_recompute
+from .services import (
+    month_param,
+    monthly_report_email,
+    monthly_report_get,
+    monthly_report_trends_attach,
+    reports_due_for_recompute,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +29,9 @@ def compute_month(
         # A stored report whose account or salesperson has gone: nothing to retry.
         logger.warning("report %s %s not computed: %s", month, scope, exc)
         return None
+    if "trends" not in report.payload:
+        # The report page reads the trend lines from the stored row: count them now, not on a view.
+        monthly_report_trends_attach(report=report)
     return report.pk
 
 

@@ -1,12 +1,20 @@
 from django.urls import path, register_converter
 
-from . import views
 from .converters import MonthConverter
+from .views import api, mine, monthly
 
 register_converter(MonthConverter, "report_month")
 
 app_name = "reports"
 
 urlpatterns = [
-    path("<report_month:month>.json", views.month_json, name="month_json"),
+    path("", monthly.report_month, name="index"),
+    path("<report_month:month>/", monthly.report_month, name="month"),
+    path("<report_month:month>/report.pdf", monthly.report_pdf, name="pdf"),
+    path("<report_month:month>/report.xlsx", monthly.report_xlsx, name="xlsx"),
+    path("<report_month:month>/recompute/", monthly.report_recompute, name="recompute"),
+    path("<report_month:month>.json", api.month_json, name="month_json"),
+    # The salesperson's own month.
+    path("me/", mine.my_month, name="mine"),
+    path("me/<report_month:month>/", mine.my_month, name="mine_month"),
 ]

@@ -8,9 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from .forms import ReportParamsForm
-from .selectors import report_payload
-from .services import monthly_report_get
+from ..forms import ReportParamsForm
+from ..selectors import report_payload
+from ..services import monthly_report_get
 
 # Query-string names; the command line's hyphenated spellings are accepted too.
 QUERY_PARAMS = {"baseline", "as_of", "window_days", "account", "salesperson"}
