@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-PASSWORD = "inquiryhub-demo-2026"
+PASSWORD = "inquiryhub-demo-2026"  # noqa: S105 - the documented demo password
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 PAGES = {
