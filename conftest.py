@@ -38,6 +38,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
+def english():
+    """Run the test in English, for assertions on English message ids."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def boss(db):
     return UserFactory(username="boss", role="boss", display_name="老板")
 

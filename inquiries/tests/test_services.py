@@ -125,7 +125,7 @@ def test_negative_order_is_refused_before_the_database(sales_a):
 
 
 @pytest.mark.django_db
-def test_a_flag_cannot_be_sent_while_one_waits_or_after_operations_judged_invalid(sales_a, ops_manager):
+def test_a_flag_cannot_be_sent_while_one_waits_or_after_operations_judged_invalid(sales_a, ops_manager, english):
     inquiry = InquiryFactory(owner=sales_a)
     services.quality_flag(inquiry=inquiry, by=sales_a, reason="spam")
     with pytest.raises(ValidationError, match="already waiting for operations"):
@@ -138,7 +138,7 @@ def test_a_flag_cannot_be_sent_while_one_waits_or_after_operations_judged_invali
 
 
 @pytest.mark.django_db
-def test_an_inquiry_with_an_order_cannot_be_flagged_invalid(sales_a):
+def test_an_inquiry_with_an_order_cannot_be_flagged_invalid(sales_a, english):
     inquiry = InquiryFactory(owner=sales_a)
     services.order_record(by=sales_a, inquiry=inquiry, won_at=timezone.now(), amount_usd=Decimal("10"))
     with pytest.raises(ValidationError, match="has an order"):
@@ -159,7 +159,7 @@ def test_a_flag_operations_overturned_can_be_raised_again_with_new_facts(sales_a
 
 
 @pytest.mark.django_db
-def test_an_inquiry_with_an_order_or_already_lost_cannot_be_marked_lost(sales_a):
+def test_an_inquiry_with_an_order_or_already_lost_cannot_be_marked_lost(sales_a, english):
     won = InquiryFactory(owner=sales_a)
     services.order_record(by=sales_a, inquiry=won, won_at=timezone.now(), amount_usd=Decimal("10"))
     with pytest.raises(ValidationError, match="cancel the order"):
@@ -206,7 +206,7 @@ def test_an_rfq_inquiry_links_to_its_owners_quote_and_the_link_is_audited(sales_
 
 
 @pytest.mark.django_db
-def test_only_an_rfq_inquiry_can_be_linked_to_a_quote(sales_a):
+def test_only_an_rfq_inquiry_can_be_linked_to_a_quote(sales_a, english):
     inquiry = InquiryFactory(owner=sales_a)
     quote = services.rfq_quote_log(salesperson=sales_a, rfq_id="R1")
     with pytest.raises(ValidationError, match="came from an RFQ"):

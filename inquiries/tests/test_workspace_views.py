@@ -174,14 +174,14 @@ def test_only_the_owning_salesperson_writes_through_the_workspace(world, cast, c
 @pytest.mark.django_db
 def test_a_salesperson_cannot_link_an_inquiry_to_another_salespersons_quote(world, cast, client_for):
     theirs = services.rfq_quote_log(salesperson=cast["sales_b"], rfq_id="RFQ-B")
-    client = client_for(cast["sales_a"])
+    client = in_english(client_for(cast["sales_a"]))
 
     response = client.post(reverse("inquiries:rfq_link", args=[world["rfq_inquiry"].pk]), {"quote": theirs.pk})
 
     assert response.status_code == 302
     world["rfq_inquiry"].refresh_from_db()
     assert world["rfq_inquiry"].rfq_quote is None
-    assert "Choose one of your own RFQ quotes." in in_english(client).get(response["Location"]).content.decode()
+    assert "Choose one of your own RFQ quotes." in client.get(response["Location"]).content.decode()
 
 
 @pytest.mark.django_db

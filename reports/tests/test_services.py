@@ -136,7 +136,7 @@ def test_the_database_refuses_a_second_row_for_the_same_key(shop):
         ({"scope": "everyone"}, "scope must be"),
     ],
 )
-def test_bad_parameters_are_refused_with_a_message(boss, kwargs, message):
+def test_bad_parameters_are_refused_with_a_message(boss, kwargs, message, english):
     with pytest.raises(ReportParamError, match=message):
         monthly_report_get(month=MAY, **kwargs)
     assert not MonthlyReport.objects.exists()
