@@ -15,7 +15,7 @@ PASSWORD = "inquiryhub-demo-2026"  # noqa: S105 - the documented demo password
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 PAGES = {
-    "boss": ["/", "/reports/", "/inquiries/", "/team/audit/"],
+    "boss": ["/", "/reports/", "/inquiries/", "/team/"],
     "opsmgr": ["/", "/inquiries/queue/", "/inquiries/", "/inquiries/disputes/", "/inquiries/rules/",
                "/inquiries/imports/", "/team/", "/reports/"],
     "chenjing": ["/inquiries/mine/", "/inquiries/rfq/", "/reports/me/"],

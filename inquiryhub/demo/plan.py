@@ -757,7 +757,12 @@ class _Planner:
         by_owner: dict[str, list[Inquiry]] = defaultdict(list)
         for inquiry in open_talks:
             last = inquiry.followups[-1]
-            last.next_action_on = last.at.astimezone(self.tz).date() + dt.timedelta(days=rng.randint(2, 7))
+            planned = last.at.astimezone(self.tz).date() + dt.timedelta(days=rng.randint(2, 7))
+            # Most planned steps still lie ahead (the buyer asked for time); about one in eight
+            # has slipped past, which is what the salesperson's overdue list is for.
+            if planned < today and rng.random() < 0.875:
+                planned = today + dt.timedelta(days=rng.randint(1, 7))
+            last.next_action_on = planned
             by_owner[last.author].append(inquiry)
         for _owner, talks in sorted(by_owner.items()):
             for inquiry in rng.sample(talks, min(2, len(talks))):
