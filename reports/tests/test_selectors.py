@@ -447,8 +447,8 @@ def test_a_company_report_takes_the_same_number_of_queries_for_10_and_1000_inqui
     _populate(inquiries)
     CompanySettings.load()
 
-    # M (with the median allocation delay) + B + orders won + RFQ quotes + people + accounts
-    with django_assert_num_queries(6 + 2 * JIT_OFF_QUERIES):
+    # M and B (with the median allocation delay) + orders won + RFQ quotes + people + accounts
+    with django_assert_num_queries(5 + JIT_OFF_QUERIES):
         payload = report()
 
     assert payload["funnel"]["current"]["inquiries"] + payload["funnel"]["baseline"]["inquiries"] == inquiries
