@@ -3,12 +3,12 @@
 The counting is done by the database in a fixed handful of aggregate queries, whatever the
 number of inquiries, salespeople or accounts:
 
-1. the month's cohort as of T, one row per (account, owner as of T, RFQ or not) with
-   conditional sums, and the median allocation delay;
-2. the baseline's cohort, the same as of T_B;
-3. orders won in the month, per (account, order's salesperson), with trade assurance;
-4. RFQ quotes of the month, per salesperson;
-5. the salespeople of the rows; 6. the accounts with their latest reply-rate snapshot.
+1. both cohorts in one statement: the month's as of T and the baseline's as of T_B, one row
+   per (period, account, owner as of T, RFQ or not) with filtered counts, and the month's
+   median allocation delay;
+2. orders won in the month, per (account, order's salesperson), with trade assurance;
+3. RFQ quotes of the month, per salesperson;
+4. the salespeople of the rows; 5. the accounts with their latest reply-rate snapshot.
 
 Python then adds up those groups (at most accounts × owners rows, never inquiries) into the
 company, account and salesperson funnels, and `reports.attribution` splits the change.
