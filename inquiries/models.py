@@ -87,6 +87,12 @@ class Inquiry(models.Model):
         on_delete=models.PROTECT,
         related_name="owned_inquiries",
     )
+    owner_since = models.DateTimeField(
+        _("owner since"),
+        null=True,
+        blank=True,
+        help_text=_("When the latest allocation took effect: the owner as of any later instant is the owner."),
+    )
     first_allocated_at = models.DateTimeField(_("first allocated"), null=True, blank=True)
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)

@@ -182,6 +182,7 @@ def inquiries_allocate_many(
         if latest.get(inquiry.pk) is None or at >= latest[inquiry.pk]:
             latest[inquiry.pk] = at
             inquiry.owner = salesperson
+            inquiry.owner_since = at
             if inquiry.first_reply_at is None:
                 inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
                 inquiry.overdue_at = None
@@ -206,7 +207,7 @@ def inquiries_allocate_many(
     bulk_update_rows(
         Inquiry,
         list(touched.values()),
-        ["owner", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"],
+        ["owner", "owner_since", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"],
         batch_size=1000,
     )
     _audit_many(events)
@@ -237,6 +238,7 @@ def inquiry_allocate(
 def _copy_service_fields(source: Inquiry, target: Inquiry) -> None:
     for field in (
         "owner",
+        "owner_since",
         "first_allocated_at",
         "first_reply_at",
         "reply_due_at",

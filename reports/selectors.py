@@ -3,12 +3,12 @@
 The counting is done by the database in a fixed handful of aggregate queries, whatever the
 number of inquiries, salespeople or accounts:
 
-1. the month's cohort as of T, one row per (account, owner as of T, RFQ or not) with
-   conditional sums, and the median allocation delay;
-2. the baseline's cohort, the same as of T_B;
-3. orders won in the month, per (account, order's salesperson), with trade assurance;
-4. RFQ quotes of the month, per salesperson;
-5. the salespeople of the rows; 6. the accounts with their latest reply-rate snapshot.
+1. both cohorts in one statement: the month's as of T and the baseline's as of T_B, one row
+   per (period, account, owner as of T, RFQ or not) with filtered counts, and the month's
+   median allocation delay;
+2. orders won in the month, per (account, order's salesperson), with trade assurance;
+3. RFQ quotes of the month, per salesperson;
+4. the salespeople of the rows; 5. the accounts with their latest reply-rate snapshot.
 
 Python then adds up those groups (at most accounts × owners rows, never inquiries) into the
 company, account and salesperson funnels, and `reports.attribution` splits the change.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -55,6 +56,7 @@ from .periods import ReportParamError, ReportPeriod, add_months, iso, month_labe
 
 PAYLOAD_VERSION = 1
 REPLY_HOURS = 24  # Alibaba's reply-rate clock
+ZERO_USD = Decimal("0.00")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,6 +181,24 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
+def _owner_as_of(as_of: dt.datetime) -> Case:
+    """The owner as of T: the salesperson of the latest allocation with assigned_at ≤ T.
+
+    The inquiry row keeps the owner and `owner_since`, when the latest allocation took effect; when
+    that is by T (nearly every inquiry of a month being reported), the owner as of T is the owner.
+    Only the others (re-allocated after T, or with no `owner_since`) read the allocation history,
+    one index probe each (allocation_latest_idx): the CASE evaluates the lookup for them alone.
+    """
+    history = Allocation.objects.filter(inquiry_id=OuterRef("pk"), assigned_at__lte=as_of).order_by(
+        "-assigned_at", "-id"
+    )
+    return Case(
+        When(owner_since__lte=as_of, then=F("owner_id")),
+        default=Subquery(history.values("salesperson_id")[:1]),
+        output_field=IntegerField(),
+    )
+
+
 def _cohort_inquiries(
     *,
     start: dt.datetime,
@@ -189,8 +209,8 @@ def _cohort_inquiries(
     scope: Scope,
     by_month: bool = False,
 ) -> QuerySet:
-    """One row per inquiry received in [start, end): id, group keys, 0/1 flags as of T, the end of
-    its order window and its allocation delay. Date arithmetic is the ORM's, right on every database."""
+    """One row per inquiry received in [start, end): id, group keys (the owner as of T among them),
+    0/1 flags as of T and its allocation delay. Date arithmetic is the ORM's, right on every database."""
     qs = Inquiry.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
     if scope.kind == "account":
         qs = qs.filter(account_id=scope.account.pk)
@@ -208,9 +228,9 @@ def _cohort_inquiries(
     columns = {
         "cohort_id": F("id"),
         "grp_account": F("account_id"),
+        "grp_owner": _owner_as_of(as_of),
         "grp_rfq": _flag(Q(source=Source.RFQ)),
         "verdict": F("quality"),
-        "window_end": ExpressionWrapper(F("received_at") + window, output_field=DateTimeField()),
         "alloc_delay": ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()),
         "replied_t": _flag(replied_by_t),
         "reply_24h": _flag(replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))),
@@ -225,6 +245,15 @@ def _cohort_inquiries(
         tz = timezone.get_default_timezone()
         columns["grp_month"] = ExtractYear("received_at", tzinfo=tz) * 12 + ExtractMonth("received_at", tzinfo=tz) - 1
     return qs.values(**columns)
+
+
+@dataclass(frozen=True)
+class CohortPeriod:
+    """The inquiries received in [start, end), counted as of T."""
+
+    start: dt.datetime
+    end: dt.datetime
+    as_of: dt.datetime
 
 
 @dataclass
@@ -247,87 +276,108 @@ def cohort_counts(
     with_median: bool = False,
 ) -> Cohort:
     """The inquiries received in [start, end), counted as of T and grouped by account, owner as of
-    T and RFQ-or-not (and month with `by_month`), in one query.
-
-    The statement: `c` the inquiries with their flags (compiled by the ORM); `w` the orders that
-    count, summed per inquiry; `o` the allocations by T of the inquiries in c's id range, ranked
-    from the latest (read from allocation_latest_idx alone; the join keeps c's own); then the
-    conditional sums, and with `with_median` the median allocation delay over the inbound
-    inquiries allocated by T. Set-based joins, each inquiry visited once: correlated subqueries
-    per inquiry were 20 times slower on a million inquiries (bench/report_bench.py).
-    """
-    inquiries = _cohort_inquiries(
-        start=start,
-        end=end,
-        as_of=as_of,
-        window=dt.timedelta(days=window_days),
+    T and RFQ-or-not (and month with `by_month`), in one query."""
+    (cohort,) = cohorts_counts(
+        periods=[CohortPeriod(start, end, as_of)],
+        window_days=window_days,
         sla_hours=sla_hours,
         scope=scope,
         by_month=by_month,
+        median_of=0 if with_median else None,
     )
-    connection = connections[inquiries.db]
-    c_sql, c_params = inquiries.query.get_compiler(connection=connection).as_sql()
-    q = connection.ops.quote_name
-    t = connection.ops.adapt_datetimefield_value(as_of)
-    order, allocation = Order._meta, Allocation._meta
-    oc = {f: q(order.get_field(f).column) for f in ("inquiry", "amount_usd", "won_at", "cancelled_at")}
-    ac = {f: q(allocation.get_field(f).column) for f in ("id", "inquiry", "salesperson", "assigned_at")}
+    return cohort
+
+
+def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, window: dt.timedelta) -> QuerySet:
+    """The orders that count for the inquiries received in [start, end), as of T, summed per
+    inquiry: won by T and within the window, not cancelled as of T (a few hundred rows a month)."""
+    return (
+        Order.objects.filter(
+            inquiry__received_at__gte=start,
+            inquiry__received_at__lt=end,
+            won_at__lte=as_of,
+            won_at__lt=ExpressionWrapper(F("inquiry__received_at") + window, output_field=DateTimeField()),
+        )
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+        .order_by()
+        .values("inquiry_id")
+        .annotate(won_usd=Sum("amount_usd"))
+        .values("inquiry_id", "won_usd")
+    )
+
+
+def cohorts_counts(
+    *,
+    periods: Sequence[CohortPeriod],
+    window_days: int,
+    sla_hours: int,
+    scope: Scope,
+    by_month: bool = False,
+    median_of: int | None = None,
+) -> list[Cohort]:
+    """Each period's inquiries counted as of its own T and grouped by account, owner as of T and
+    RFQ-or-not (and month with `by_month`), all periods in ONE statement; with `median_of`, that
+    period's median allocation delay too.
+
+    Per period, the shape of a hand-written funnel query: the inquiries with their flags and owner
+    as of T (compiled by the ORM, a subquery the database flattens into one scan), left-joined to
+    the orders that count summed per inquiry, and the filtered counts per (account, owner, RFQ);
+    the periods joined by UNION ALL. No materialized CTE: writing and re-reading ~80,000 rows
+    of flags cost more than the counting (bench/report_bench.py). Correlated subqueries per
+    inquiry and flag were 20 times slower still.
+    """
+    window = dt.timedelta(days=window_days)
+    connection = connections[Inquiry.objects.db]
+    compile_sql = lambda qs: qs.query.get_compiler(connection=connection).as_sql()  # noqa: E731
+    keys = ["c.grp_account", "c.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
+    group_by = ", ".join(keys)
     valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
-    keys = ["c.grp_account", "o.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
     sums = (
         "COUNT(*), "
-        f"SUM(CASE WHEN {valid} THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN w.won_usd IS NOT NULL OR ({valid} AND c.replied_t = 1) THEN 1 ELSE 0 END), "
+        f"COUNT(*) FILTER (WHERE {valid}), "
+        f"COUNT(*) FILTER (WHERE w.won_usd IS NOT NULL OR ({valid} AND c.replied_t = 1)), "
         "COUNT(w.won_usd), SUM(w.won_usd), "
-        f"SUM(CASE WHEN {valid} AND c.reply_24h = 1 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {valid} AND c.allocated_t = 1 THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {valid} AND c.sla_met = 1 THEN 1 ELSE 0 END), "
-        "SUM(c.allocated_t)"
+        f"COUNT(*) FILTER (WHERE {valid} AND c.reply_24h = 1), "
+        f"COUNT(*) FILTER (WHERE {valid} AND c.allocated_t = 1), "
+        f"COUNT(*) FILTER (WHERE {valid} AND c.sla_met = 1), "
+        "COUNT(*) FILTER (WHERE c.allocated_t = 1)"
     )
     sums_params = [Quality.INVALID.value] * sums.count("%s")
-    median_sql, ranked_sql, ranked_params = "NULL", "", []
-    if with_median:
-        owner_join, owner_params = "", []
-        if scope.kind == "salesperson":
-            owner_join = "JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 AND o.grp_owner = %s "
-            owner_params = [scope.salesperson.pk]
-        ranked_sql = (
-            ", ranked AS (SELECT c.alloc_delay AS delay, "  # noqa: S608
-            "ROW_NUMBER() OVER (ORDER BY c.alloc_delay) AS rn, COUNT(*) OVER () AS n "
-            f"FROM c {owner_join}WHERE c.allocated_t = 1 AND c.grp_rfq = 0)"
+    selects, params = [], []
+    for n, p in enumerate(periods):
+        inquiries = _cohort_inquiries(
+            start=p.start,
+            end=p.end,
+            as_of=p.as_of,
+            window=window,
+            sla_hours=sla_hours,
+            scope=scope,
+            by_month=by_month,
         )
-        ranked_params = owner_params
-        median_sql = "(SELECT AVG(delay) FROM ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2)"
-    group_by = ", ".join(keys)
-    # Table and column names come from the models and Django's compiled SQL; values are parameters.
-    sql = (
-        f"WITH c AS ({c_sql}), "  # noqa: S608
-        "bounds AS (SELECT MIN(cohort_id) AS lo, MAX(cohort_id) AS hi FROM c), "
-        f"w AS (SELECT x.{oc['inquiry']} AS won_inquiry, SUM(x.{oc['amount_usd']}) AS won_usd "
-        f"FROM {q(order.db_table)} x JOIN c ON c.cohort_id = x.{oc['inquiry']} "
-        f"WHERE x.{oc['won_at']} <= %s AND x.{oc['won_at']} < c.window_end "
-        f"AND (x.{oc['cancelled_at']} IS NULL OR x.{oc['cancelled_at']} > %s) GROUP BY x.{oc['inquiry']}), "
-        f"o AS (SELECT a.{ac['inquiry']} AS owned_inquiry, a.{ac['salesperson']} AS grp_owner, "
-        f"ROW_NUMBER() OVER (PARTITION BY a.{ac['inquiry']} ORDER BY a.{ac['assigned_at']} DESC, a.{ac['id']} DESC)"
-        f" AS owner_rank FROM {q(allocation.db_table)} a "
-        f"WHERE a.{ac['inquiry']} >= (SELECT lo FROM bounds) AND a.{ac['inquiry']} <= (SELECT hi FROM bounds) "
-        f"AND a.{ac['assigned_at']} <= %s)"
-        f"{ranked_sql} "
-        f"SELECT {group_by}, {sums}, {median_sql} FROM c "
-        "LEFT JOIN w ON w.won_inquiry = c.cohort_id "
-        "LEFT JOIN o ON o.owned_inquiry = c.cohort_id AND o.owner_rank = 1 "
-        f"GROUP BY {group_by}"
-    )
-    params = (*c_params, t, t, t, *ranked_params, *sums_params)
-    rows = _fetch_without_jit(connection, sql, params)
-    groups, median = [], None
+        c_sql, c_params = compile_sql(inquiries)
+        w_sql, w_params = compile_sql(_won_per_inquiry(start=p.start, end=p.end, as_of=p.as_of, window=window))
+        median_sql, median_params = "NULL", []
+        if n == median_of:
+            median_sql, median_params = _median_delay_sql(connection, c_sql, c_params, scope)
+        # Table and column names come from the models and Django's compiled SQL; values are parameters.
+        selects.append(
+            f"SELECT {n} AS grp_period, {group_by}, {sums}, {median_sql} "  # noqa: S608
+            f"FROM ({c_sql}) c LEFT JOIN ({w_sql}) w ON w.inquiry_id = c.cohort_id "
+            f"GROUP BY {group_by}"
+        )
+        params += [*sums_params, *median_params, *c_params, *w_params]
+    rows = _fetch_tuned(connection, " UNION ALL ".join(selects), params)
+    cohorts = [Cohort(groups=[]) for _ in periods]
     for row in rows:
-        account_id, owner_id, rfq = row[0], row[1], bool(row[2])
-        month_index = int(row[3]) if by_month else None
-        counts = row[4:] if by_month else row[3:]
+        period, account_id, owner_id, rfq = int(row[0]), row[1], row[2], bool(row[3])
+        month_index = int(row[4]) if by_month else None
+        counts = row[5:] if by_month else row[4:]
         inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = counts
-        median = _duration(middle) if middle is not None else median
-        groups.append(
+        if middle is not None:
+            cohorts[period].allocation_delay_median = _duration(middle)
+        if scope.kind == "salesperson" and owner_id != scope.salesperson.pk:
+            continue
+        cohorts[period].groups.append(
             Group(
                 account_id=account_id,
                 owner_id=owner_id,
@@ -344,20 +394,47 @@ def cohort_counts(
                 allocated=int(allocated or 0),
             )
         )
+    return cohorts
+
+
+def _median_delay_sql(connection, c_sql: str, c_params, scope: Scope) -> tuple[str, list]:
+    """A scalar subquery: the median allocation delay over the period's inbound inquiries allocated
+    by T (the salesperson's own with that scope): the mean of the middle one or two."""
+    where = "c.allocated_t = 1 AND c.grp_rfq = 0"
+    params = list(c_params)
     if scope.kind == "salesperson":
-        groups = [g for g in groups if g.owner_id == scope.salesperson.pk]
-    return Cohort(groups=groups, allocation_delay_median=median)
+        where += " AND c.grp_owner = %s"
+        params.append(scope.salesperson.pk)
+    if connection.vendor == "postgresql":
+        # The same mean of the middle one or two, as one ordered-set aggregate.
+        sql = (
+            "(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY c.alloc_delay) "  # noqa: S608
+            f"FROM ({c_sql}) c WHERE {where})"
+        )
+    else:
+        sql = (
+            "(SELECT AVG(delay) FROM (SELECT c.alloc_delay AS delay, "  # noqa: S608
+            "ROW_NUMBER() OVER (ORDER BY c.alloc_delay) AS rn, COUNT(*) OVER () AS n "
+            f"FROM ({c_sql}) c WHERE {where}) ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2)"
+        )
+    return sql, params
 
 
-def _fetch_without_jit(connection, sql: str, params) -> list[tuple]:
+def _fetch_tuned(connection, sql: str, params) -> list[tuple]:
+    """Run the cohort statement; on PostgreSQL with two planner settings for it alone.
+
+    The planner cannot estimate the groups of the owner as of T (a CASE over a subquery), takes
+    every inquiry for a group of its own and overestimates the statement a hundredfold. On that
+    estimate it compiled the statement with JIT (~0.9 s on a ~0.3 s statement) and sorted ~40,000
+    wide rows per period to group them instead of hashing them into ~2,000 groups (+40 %;
+    bench/report_bench.py). Both settings are local to the statement's transaction.
+    """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    # The planner cannot see inside the CTEs and overestimates the joins a hundredfold; JIT
-    # compiling for that estimate cost ~0.9 s on a ~0.3 s query (bench/report_bench.py).
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true)")
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -377,7 +454,7 @@ def _duration(value) -> dt.timedelta:
 def _usd(value) -> Decimal:
     # SQLite sums DECIMAL columns as floats; the cent is exact again after quantizing.
     if value is None:
-        return Decimal("0.00")
+        return ZERO_USD
     if isinstance(value, float):
         value = repr(value)
     return Decimal(value).quantize(calc.CENT)
@@ -501,24 +578,18 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     Beyond the contract's keys it carries what the report page shows: display names, per-row
     key figures and verdicts, the factors, both verdict sentences, when the report turns final.
     """
-    current = cohort_counts(
-        start=period.start,
-        end=period.end,
-        as_of=period.as_of,
+    # Both months in one statement, each counted as of its own T.
+    current, baseline = cohorts_counts(
+        periods=[
+            CohortPeriod(period.start, period.end, period.as_of),
+            CohortPeriod(period.baseline_start, period.baseline_end, period.baseline_as_of),
+        ],
         window_days=period.window_days,
         sla_hours=sla_hours,
         scope=scope,
-        with_median=True,
+        median_of=0,
     )
-    current_groups = current.groups
-    baseline_groups = cohort_groups(
-        start=period.baseline_start,
-        end=period.baseline_end,
-        as_of=period.baseline_as_of,
-        window_days=period.window_days,
-        sla_hours=sla_hours,
-        scope=scope,
-    )
+    current_groups, baseline_groups = current.groups, baseline.groups
 
     # Roll the groups up: company (the scope), accounts, owners; RFQ groups go to the RFQ line.
     total, base_total = Tally(), Tally()

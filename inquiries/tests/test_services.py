@@ -289,3 +289,22 @@ def test_a_back_dated_allocation_is_history_and_leaves_the_current_owner(sales_a
     assert inquiry.reply_due_at == due
     assert inquiry.first_allocated_at == inquiry.allocations.get(salesperson=sales_b).assigned_at
     assert inquiry.allocations.count() == 2
+
+
+@pytest.mark.django_db
+def test_owner_since_is_when_the_latest_allocation_took_effect_and_a_back_dated_one_leaves_it(
+    sales_a, sales_b, ops_manager
+):
+    inquiry = InquiryFactory(received_at=timezone.now() - dt.timedelta(days=3))
+    first = timezone.now() - dt.timedelta(days=1)
+    services.inquiry_allocate(inquiry=inquiry, salesperson=sales_a, by=ops_manager, at=first)
+    assert (inquiry.owner, inquiry.owner_since) == (sales_a, first)
+
+    services.inquiry_allocate(inquiry=inquiry, salesperson=sales_b, by=None, at=first - dt.timedelta(days=1))
+    services.inquiries_allocate_many(
+        requests=[services.AllocationRequest(Inquiry.objects.get(pk=inquiry.pk), sales_b, first)], by=ops_manager
+    )
+
+    inquiry.refresh_from_db()
+    # Back-dated: history. At the same instant, the later allocation wins, as in the report.
+    assert (inquiry.owner, inquiry.owner_since) == (sales_b, first)

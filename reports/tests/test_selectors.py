@@ -447,8 +447,8 @@ def test_a_company_report_takes_the_same_number_of_queries_for_10_and_1000_inqui
     _populate(inquiries)
     CompanySettings.load()
 
-    # M (with the median allocation delay) + B + orders won + RFQ quotes + people + accounts
-    with django_assert_num_queries(6 + 2 * JIT_OFF_QUERIES):
+    # M and B (with the median allocation delay) + orders won + RFQ quotes + people + accounts
+    with django_assert_num_queries(5 + JIT_OFF_QUERIES):
         payload = report()
 
     assert payload["funnel"]["current"]["inquiries"] + payload["funnel"]["baseline"]["inquiries"] == inquiries
@@ -479,3 +479,17 @@ def test_trends_give_each_month_its_funnel_and_trade_assurance_in_a_few_queries(
     assert (may["inquiries"], may["won"], may["revenue_usd"], may["ta_share"]) == (4, 1, 100.0, 0.0)
     assert may["reply_24h_rate"] == 0.5
     assert [t["status"] for t in trends] == ["final", "final", "final"]
+
+
+@pytest.mark.django_db
+def test_the_owner_as_of_t_comes_from_the_inquiry_row_unless_it_was_reallocated_after_t(shop, sales_a, sales_b, ops):
+    kept, moved_later = cohort(account=shop, start=at(2025, 5, 5), inquiries=2, valid=2, replied=0, won=0)
+    inquiry_services.inquiry_allocate(inquiry=kept, salesperson=sales_a, by=ops, at=at(2025, 5, 5, 9))
+    inquiry_services.inquiry_allocate(inquiry=moved_later, salesperson=sales_a, by=ops, at=at(2025, 5, 5, 9))
+    inquiry_services.inquiry_allocate(inquiry=moved_later, salesperson=sales_b, by=ops, at=at(2025, 6, 2))
+    assert Inquiry.objects.get(pk=moved_later.pk).owner_since == at(2025, 6, 2)
+
+    before, after = report(as_of=at(2025, 6, 1, 12)), report(as_of=at(2025, 6, 3))
+
+    assert (funnel(person(before, "sales_a"))[0], funnel(person(before, "sales_b"))[0]) == (2, 0)
+    assert (funnel(person(after, "sales_a"))[0], funnel(person(after, "sales_b"))[0]) == (1, 1)

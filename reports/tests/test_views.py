@@ -138,9 +138,9 @@ def test_the_json_report_takes_a_fixed_number_of_queries(cast, client_for, sales
     CompanySettings.load()
     client = client_for(cast["boss"])
 
-    # session, user; settings (form); settings, stored final?; 6 report queries;
+    # session, user; settings (form); settings, stored final?; 5 report queries;
     # store: savepoint, select for update, savepoint, insert, release, audit row, release
-    with django_assert_num_queries(18 + 2 * JIT_OFF_QUERIES):
+    with django_assert_num_queries(17 + JIT_OFF_QUERIES):
         first = client.get(URL)
     # Served as stored: session, user, settings (form), settings, the stored row
     with django_assert_num_queries(5):
