@@ -55,6 +55,7 @@ NAV_ITEMS = [
     NavItem(_("Rules"), "inquiries:rules", OPERATIONS),
     NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
     NavItem(_("Import"), "inquiries:imports", OPERATIONS),
+    NavItem(_("Audit trail"), "accounts:audit", (Role.OPS_MANAGER, Role.BOSS)),
 ]
 
 
