@@ -21,6 +21,7 @@ from types import SimpleNamespace
 import pytest
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -41,6 +42,7 @@ from inquiries.models import (
     RfqQuote,
 )
 from inquiryhub.admin import InquiryHubAdminSite
+from inquiryhub.tasks import HEARTBEAT_KEY
 from reports.models import MonthlyReport
 from tests.factories import AccountFactory, InquiryFactory, UserFactory, usd
 
@@ -179,6 +181,9 @@ def admin_url_names() -> set[str]:
 @pytest.fixture
 def world(cast, settings, tmp_path):
     """One shared world: sales_a's inquiry (with a follow-up) and order, an account, an import, an export."""
+    # /healthz answers 503 to everyone without a worker's heartbeat (one left by another test would
+    # make it 200): it is public by design, the 503 is its answer about health.
+    cache.delete(HEARTBEAT_KEY)
     settings.EXPORTS_ROOT = tmp_path / "exports"
     settings.MEDIA_ROOT = tmp_path / "media"
     sales_a, ops = cast["sales_a"], cast["ops"]
