@@ -168,6 +168,7 @@ def celery_worker_process(postgres_db, redis_url, tmp_path, celery_worker_env):
                     pytest.fail(f"celery worker exited: {self.log.read_text()[-2000:]}")
                 if self.answers_ping():
                     return self
+            self.kill()  # no teardown runs for a fixture that failed to start: leave no worker behind
             pytest.fail(f"celery worker did not answer a ping in 60 s: {self.log.read_text()[-2000:]}")
 
         def answers_ping(self) -> bool:

@@ -273,7 +273,11 @@ class OwnRedis:
         )  # fmt: skip
         import redis
 
-        wait_for(lambda: self._pings(redis), timeout=20, what="redis-server")
+        try:
+            wait_for(lambda: self._pings(redis), timeout=20, what="redis-server")
+        except BaseException:
+            self.stop()  # leave no server behind
+            raise
         return self
 
     def _pings(self, redis) -> bool:
