@@ -4,6 +4,7 @@ The cast (like healthchecks' Alice/Bob/Charlie): a boss, an operations manager, 
 staff member, two salespeople (A and B) and, for "outsider", the anonymous client.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -125,12 +126,20 @@ def _database_url_of(connection) -> str:
 
 
 @pytest.fixture
-def celery_worker_process(postgres_db, redis_url, tmp_path):
+def celery_worker_env():
+    """Extra environment for the worker of `celery_worker_process`; override it in a test module
+    (a short CELERY_VISIBILITY_TIMEOUT, another REDIS_URL...)."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker_process(postgres_db, redis_url, tmp_path, celery_worker_env):
     """A real `celery worker` process on the test database and Redis; yields a handle to it.
 
-    The handle's `.restart()` and `.kill()` let fault tests stop it the hard way.
+    The handle's `.restart()` and `.kill()` (SIGKILL to its whole process group) let fault tests
+    stop it the hard way; `celery_worker_env` adds to its environment.
     """
-    from inquiryhub.celery import app
+    from celery import Celery
 
     env = dict(os.environ)
     env.update(
@@ -141,31 +150,47 @@ def celery_worker_process(postgres_db, redis_url, tmp_path):
         CELERY_TASK_ALWAYS_EAGER="0",
         INQUIRYHUB_VAR_DIR=str(tmp_path),
     )
+    env.update(celery_worker_env)
+    broker_url = env["REDIS_URL"]
+    # A client of the worker's own broker (the test process's app may point at another Redis).
+    probe = Celery("probe", broker=broker_url, set_as_current=False)
     celery_bin = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
 
     class Worker:
         def __init__(self):
             self.proc = None
             self.log = tmp_path / "worker.log"
+            self.broker_url = broker_url
+            self.broker = probe
+            self.name = f"test-{os.getpid()}@"
 
         def start(self):
             self.proc = subprocess.Popen(
                 [celery_bin, "-A", "inquiryhub", "worker", "--pool=solo", "--loglevel=INFO",
                  "-Q", ",".join(settings.CELERY_WORKER_QUEUES), "-n", f"test-{os.getpid()}@%h"],
                 cwd=ROOT, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+                start_new_session=True,
             )  # fmt: skip
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
                     pytest.fail(f"celery worker exited: {self.log.read_text()[-2000:]}")
-                replies = app.control.ping(timeout=1.0) or []
-                if any(f"test-{os.getpid()}@" in name for reply in replies for name in reply):
+                if self.answers_ping():
                     return self
+            self.kill()  # no teardown runs for a fixture that failed to start: leave no worker behind
             pytest.fail(f"celery worker did not answer a ping in 60 s: {self.log.read_text()[-2000:]}")
+
+        def answers_ping(self) -> bool:
+            try:
+                replies = probe.control.ping(timeout=1.0) or []
+            except Exception:  # noqa: BLE001 - a broker that is down answers nothing
+                time.sleep(0.5)
+                return False
+            return any(self.name in name for reply in replies for name in reply)
 
         def kill(self):
             if self.proc and self.proc.poll() is None:
-                self.proc.send_signal(signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
 
         def stop(self):
@@ -181,8 +206,10 @@ def celery_worker_process(postgres_db, redis_url, tmp_path):
             return self.start()
 
     # Start clean: no messages left by an earlier test.
-    app.control.purge()
+    probe.control.purge()
     worker = Worker().start()
     yield worker
     worker.stop()
-    app.control.purge()
+    with contextlib.suppress(Exception):
+        probe.control.purge()
+    probe.close()

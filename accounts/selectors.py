@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from .models import Account, AccountHolding, AccountKind, Role, User
@@ -73,3 +76,69 @@ def team_overview() -> list[User]:
 
 def salesperson_choices() -> QuerySet[User]:
     return User.objects.filter(role=Role.SALES, is_active=True).order_by("display_name", "username")
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit trail
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of the audit trail and the cursors around it (no COUNT over the whole table)."""
+
+    events: list
+    next_cursor: str | None
+    is_first: bool
+
+
+def audit_cursor(event) -> str:
+    return f"{event.created_at.isoformat()}_{event.pk}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[dt.datetime, int] | None:
+    if not cursor:
+        return None
+    at, _sep, pk = cursor.rpartition("_")
+    try:
+        parsed = dt.datetime.fromisoformat(at)
+        number = int(pk)
+    except ValueError:
+        return None
+    return (parsed, number) if timezone.is_aware(parsed) else None
+
+
+def audit_events_page(queryset: QuerySet, *, after: str | None, per_page: int = 50) -> AuditPage:
+    """Newest first, `per_page` events older than the cursor `after`: one query, keyed on
+    (created_at, id) so that the hundredth page costs what the first does."""
+    qs = queryset.select_related("actor").order_by("-created_at", "-id")
+    position = _parse_cursor(after)
+    if position is not None:
+        at, pk = position
+        qs = qs.filter(Q(created_at__lt=at) | Q(created_at=at, id__lt=pk))
+    events = list(qs[: per_page + 1])
+    more = len(events) > per_page
+    events = events[:per_page]
+    return AuditPage(events=events, next_cursor=audit_cursor(events[-1]) if more else None, is_first=position is None)
+
+
+def audit_change_lines(changes: dict) -> list[tuple[str, str]]:
+    """An event's changes as (field, "old → new" or the value written), for reading at a glance."""
+    lines = []
+    for field, value in (changes or {}).items():
+        if isinstance(value, list) and len(value) == 2:
+            lines.append((field, f"{_readable(value[0])} → {_readable(value[1])}"))
+        else:
+            lines.append((field, _readable(value)))
+    return lines
+
+
+def _readable(value) -> str:
+    if value in (None, ""):
+        return "—"
+    if isinstance(value, str) and len(value) > 19 and value[10:11] == "T":
+        # Times are stored as ISO in UTC: shown in the company's zone like every other time.
+        try:
+            return f"{timezone.localtime(dt.datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
+        except ValueError:
+            return value
+    return str(value)

@@ -13,5 +13,6 @@ urlpatterns = [
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("settings/", views.company_settings, name="company_settings"),
+    path("audit/", views.audit_list, name="audit"),
     path("notifications/", views.notification_list, name="notifications"),
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
+from .filters import AUDIT_ACTIONS, AuditEventFilter
 from .forms import (
     AccountCreateForm,
     AccountForm,
@@ -18,9 +19,9 @@ from .forms import (
     TeamMemberCreateForm,
     TeamMemberForm,
 )
-from .models import Account, CompanySettings, User
-from .permissions import ops_manager_required
-from .selectors import account_holdings, accounts_overview, team_overview
+from .models import Account, AuditEvent, CompanySettings, Role, User
+from .permissions import ops_manager_required, role_required
+from .selectors import account_holdings, accounts_overview, audit_change_lines, audit_events_page, team_overview
 
 
 @login_required
@@ -191,3 +192,31 @@ def company_settings(request):
         messages.success(request, _("Company settings saved."))
         return redirect("accounts:company_settings")
     return render(request, "accounts/company_settings.html", {"form": form, "tab": "settings"})
+
+
+# ---------------------------------------------------------------------------------------------
+# The audit trail
+
+
+@role_required(Role.OPS_MANAGER, Role.BOSS)
+def audit_list(request):
+    """Every audited write, newest first, filtered; read-only (the admin cannot edit it either)."""
+    filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.all())
+    # A filter with errors lists nothing rather than everything, and says why beside the field.
+    events = filterset.qs if filterset.is_valid() else AuditEvent.objects.none()
+    page = audit_events_page(events, after=request.GET.get("after"))
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "accounts/audit_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": [
+                (event, AUDIT_ACTIONS.get(event.action, event.action), audit_change_lines(event.changes))
+                for event in page.events
+            ],
+            "query": query.urlencode(),
+        },
+    )

@@ -122,8 +122,22 @@ def home_counts(user: User) -> dict[str, int]:
     )
 
 
+# Audited writes on an inquiry that leave no row of their own on its timeline (an order's
+# changes and cancellation, the RFQ link, a missed deadline, an import's update).
+TIMELINE_AUDIT_ACTIONS = (
+    "order.update",
+    "order.cancel",
+    "inquiry.rfq_link",
+    "inquiry.overdue",
+    "inquiry.import_update",
+)
+
+
 def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
-    """Allocations, follow-ups, verdicts and orders of one inquiry, oldest first (four queries)."""
+    """Allocations, follow-ups, verdicts, orders and the other audited changes of one inquiry,
+    oldest first (five queries)."""
+    from accounts.models import AuditEvent
+
     from .models import Allocation, QualityVerdict
 
     entries = []
@@ -135,6 +149,9 @@ def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
         entries.append({"at": v.decided_at, "kind": "verdict", "obj": v})
     for o in Order.objects.filter(inquiry=inquiry).select_related("salesperson"):
         entries.append({"at": o.won_at, "kind": "order", "obj": o})
+    audited = AuditEvent.objects.filter(inquiry=inquiry, action__in=TIMELINE_AUDIT_ACTIONS).select_related("actor")
+    for event in audited:
+        entries.append({"at": event.created_at, "kind": "audit", "obj": event})
     entries.append({"at": inquiry.received_at, "kind": "received", "obj": inquiry})
     if inquiry.lost_at is not None:
         entries.append({"at": inquiry.lost_at, "kind": "lost", "obj": inquiry})

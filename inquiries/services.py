@@ -23,7 +23,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.core.mail import EmailMessage, get_connection
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -1404,6 +1404,10 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
     except UnreadableFile as exc:
         _import_failed(job, exc.message, exc.params)
         return ImportResult.from_job(job)
+    except (OperationalError, InterfaceError):
+        # The database went away, not the file: nothing to record (there is no connection to
+        # record it on); the job stays running and its task retries from the last batch.
+        raise
     except Exception:  # noqa: BLE001 - whatever broke, the job says so and the log keeps the traceback
         logger.exception("import job %s failed", job.pk)
         _import_failed(job, IMPORT_UNEXPECTED_ERROR, {})

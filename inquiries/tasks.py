@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from . import services
 from .models import ImportJob
@@ -23,7 +24,16 @@ def export_inquiries(export_id: int) -> None:
     services.inquiry_export_run(export_id=export_id)
 
 
-@shared_task(name="inquiries.import_workbook", acks_late=True, ignore_result=True)
+@shared_task(
+    name="inquiries.import_workbook",
+    acks_late=True,
+    ignore_result=True,
+    # A dropped database connection: try again, resuming after the last committed batch.
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    max_retries=6,
+)
 def import_workbook(job_id: int) -> str:
     """Run an uploaded import. Safe to run twice: a finished job is not redone, an interrupted one resumes."""
     try:

@@ -57,6 +57,7 @@ NAV_ITEMS = [
     NavItem(_("Import"), "inquiries:imports", OPERATIONS),
     NavItem(_("Monthly report"), "reports:index", READERS),
     NavItem(_("My month"), "reports:mine", (Role.SALES,)),
+    NavItem(_("Audit trail"), "accounts:audit", (Role.OPS_MANAGER, Role.BOSS)),
 ]
 
 

@@ -217,7 +217,13 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     # A job whose worker died unacknowledged is redelivered after this; time limits stay below it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=5)}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60, minimum=5),
+        # How often a worker looks for such jobs: every interval × throttle seconds (kombu's
+        # defaults, 10 × 10); the fault tests shorten it to see a redelivery within seconds.
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10, minimum=1),
+        "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10, minimum=1),
+    }
 else:
     CACHES = {
         "default": {

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 from .periods import ReportParamError, parse_month
 from .services import (
@@ -16,7 +17,13 @@ from .services import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="reports.compute_month")
+# A dropped database connection (a restarted or failed-over server) is worth another try; the
+# jobs are idempotent, so a retry after a half-done attempt stores the same one row.
+DATABASE_GLITCHES = (OperationalError, InterfaceError)
+RETRY = {"autoretry_for": DATABASE_GLITCHES, "retry_backoff": 2, "retry_backoff_max": 120, "max_retries": 6}
+
+
+@shared_task(name="reports.compute_month", **RETRY)
 def compute_month(
     month: str, scope: str = "company", baseline: str | None = None, window_days: int | None = None
 ) -> int | None:

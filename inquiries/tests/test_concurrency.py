@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import AuditEvent
 from inquiries import services
 from inquiries.models import Allocation, Inquiry
 from tests.factories import AccountFactory, InquiryFactory, UserFactory
@@ -135,3 +136,36 @@ def test_two_deadline_runs_at_once_handle_each_breach_once(team):
     assert one.marked + two.marked == 6
     assert Inquiry.objects.filter(overdue_at__isnull=False).count() == 6
     assert team["a"].notifications.filter(kind="overdue").count() == 6
+
+
+def test_fifty_people_allocating_one_inquiry_at_once_leave_one_allocation_and_49_clear_refusals(team):
+    inquiry = InquiryFactory()
+    salespeople = [team["a"], team["b"], *(UserFactory(username=f"race{n}", role="sales") for n in range(3))]
+    start = threading.Barrier(50)
+
+    def allocate(n):
+        def job():
+            start.wait(30)
+            return services.inquiries_allocate_checked(
+                expected_owners={inquiry.pk: None},
+                salesperson=salespeople[n % len(salespeople)],
+                by=team["ops"] if n % 2 else team["ops2"],
+                note=f"attempt {n}",
+            )
+
+        return job
+
+    outcomes = run_in_threads(*(allocate(n) for n in range(50)))
+
+    assert [o for o in outcomes if isinstance(o, Exception)] == []
+    won = [o for o in outcomes if o.allocated]
+    refused = [o for o in outcomes if not o.allocated]
+    assert (len(won), len(refused)) == (1, 49)
+    winner = won[0].allocated[0].owner
+    # Each refusal names the inquiry and who has it now, for the message the user reads.
+    assert {(i.pk, owner.pk) for o in refused for i, owner in o.conflicts} == {(inquiry.pk, winner.pk)}
+    assert all(len(o.conflicts) == 1 for o in refused)
+    assert list(Allocation.objects.filter(inquiry=inquiry).values_list("salesperson_id", flat=True)) == [winner.pk]
+    inquiry.refresh_from_db()
+    assert inquiry.owner_id == winner.pk
+    assert AuditEvent.objects.filter(inquiry=inquiry, action="inquiry.allocate").count() == 1
