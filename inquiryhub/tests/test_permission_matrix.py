@@ -125,6 +125,13 @@ EXPECTATIONS: dict[str, Row] = {
     "inquiries:import_rejected_csv":     Row("import",    get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
     # ----------------------------------------------------------------- reports
     "reports:month_json":                Row("month",     get="200 200 200 404 404 302L", post="405 405 405 405 405 405"),
+    "reports:index":                     Row(None,        get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:month":                     Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:pdf":                       Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:xlsx":                      Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:recompute":                 Row("month",     get="405 405 405 405 405 405", post="403 302 302 403 403 302L"),
+    "reports:mine":                      Row(None,        get="403 403 403 200 200 302L", post="405 405 405 405 405 405"),
+    "reports:mine_month":                Row("month",     get="403 403 403 200 200 302L", post="405 405 405 405 405 405"),
     # ----------------------------------------------------------------- the admin (a sample; see the docstring)
     "admin:index":                       Row(None,        get="200 200 302L 302L 302L 302L", post="200 200 302L 302L 302L 302L"),
     "admin:login":                       Row(None,        get="302 302 200 200 200 200", post="200 200 200 200 200 200"),
