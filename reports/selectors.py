@@ -544,7 +544,7 @@ def _account_order(account: Account) -> tuple:
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
-    return None if denominator == 0 else calc.to_number(Fraction(numerator, denominator))
+    return calc.ratio_number(numerator, denominator)
 
 
 def _decomposition(baseline: Funnel, current: Funnel) -> dict:
