@@ -412,7 +412,7 @@ def main():
         return cohorts_counts(
             periods=[
                 CohortPeriod(period.start, period.end, period.as_of),
-                CohortPeriod(period.baseline_start, period.baseline_end, period.baseline_as_of),
+                CohortPeriod(period.baseline_start, period.baseline_end, period.baseline_as_of, key_figures=False),
             ],
             window_days=30,
             sla_hours=24,

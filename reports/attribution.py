@@ -13,6 +13,7 @@ and ties in the verdict are real ties.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -60,14 +61,22 @@ class Funnel:
 
     def factors(self, *, revenue: bool = False) -> list[Fraction | None]:
         """[I, q, r, k] (and a with `revenue`); None where the denominator is zero."""
+        return [None if pair is None else Fraction(*pair) for pair in self.factor_ratios(revenue=revenue)]
+
+    def factor_ratios(self, *, revenue: bool = False) -> list[tuple[int, int] | None]:
+        """The factors as (numerator, denominator) pairs of integers, None where undefined.
+
+        What `decompose` works on: no `Fraction` is built (and reduced) before the effects.
+        """
         values = [
-            Fraction(self.inquiries),
-            _ratio(self.valid, self.inquiries),
-            _ratio(self.replied, self.valid),
-            _ratio(self.won, self.replied),
+            (self.inquiries, 1),
+            _pair(self.valid, self.inquiries),
+            _pair(self.replied, self.valid),
+            _pair(self.won, self.replied),
         ]
         if revenue:
-            values.append(_ratio(Fraction(Decimal(self.revenue)), self.won))
+            cents = _decimal_ratio(Decimal(self.revenue))
+            values.append(_pair(cents[0], self.won * cents[1]) if self.won else None)
         return values
 
     def rates(self) -> dict[str, Fraction | None]:
@@ -75,22 +84,36 @@ class Funnel:
         return dict(zip(REVENUE_FACTORS, self.factors(revenue=True), strict=True))
 
 
+def _pair(numerator: int, denominator: int) -> tuple[int, int] | None:
+    return None if denominator == 0 else (numerator, denominator)
+
+
+def _decimal_ratio(value: Decimal) -> tuple[int, int]:
+    """A finite Decimal as an exact (numerator, denominator), e.g. 12.34 → (1234, 100)."""
+    sign, digits, exponent = value.as_tuple()
+    numerator = int("".join(map(str, digits)) or "0")
+    if sign:
+        numerator = -numerator
+    if exponent >= 0:
+        return numerator * 10**exponent, 1
+    return numerator, 10**-exponent
+
+
 def _ratio(numerator, denominator) -> Fraction | None:
     return None if denominator == 0 else Fraction(numerator) / Fraction(denominator)
 
 
-def fill_undefined(
-    before: Sequence[Fraction | None], after: Sequence[Fraction | None]
-) -> tuple[list[Fraction], list[Fraction]]:
+def fill_undefined(before: Sequence, after: Sequence, *, zero=Fraction(0)) -> tuple[list, list]:
     """The contract's convention: an undefined ratio takes the other period's value; both → 0.
 
     An undefined ratio only follows a zero earlier in the product, so f(x⁰) and f(x¹) stay the
-    real counts, and a factor that could not be observed in one period gets no effect.
+    real counts, and a factor that could not be observed in one period gets no effect. Works on
+    Fractions, or on (numerator, denominator) pairs with `zero=(0, 1)`.
     """
     x0, x1 = [], []
     for b, a in zip(before, after, strict=True):
         if b is None and a is None:
-            b = a = Fraction(0)
+            b = a = zero
         elif b is None:
             b = a
         elif a is None:
@@ -132,37 +155,52 @@ def shapley(
     return effects
 
 
-def shapley_product(x0: Sequence[Fraction], x1: Sequence[Fraction]) -> list[Fraction]:
-    """`shapley(x0, x1)` for f = the product, exactly, in integer arithmetic (fast).
+@functools.cache
+def _shapley_terms(n: int) -> tuple[tuple[tuple[int, int, int], ...], ...]:
+    """For each factor j: (S, S ∪ {j}, s!(n−1−s)!) over every S ⊆ N∖{j}, as bit masks. Once per n."""
+    weights = [math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)]
+    return tuple(
+        tuple((mask, mask | 1 << j, weights[mask.bit_count()]) for mask in range(1 << n) if not mask >> j & 1)
+        for j in range(n)
+    )
+
+
+def _shapley_scaled(x0: Sequence[tuple[int, int]], x1: Sequence[tuple[int, int]]) -> tuple[list[int], int]:
+    """The integer core of `shapley_product`: the effects as (numerators, common denominator).
 
     With x⁰_j = a_j/b_j and x¹_j = c_j/d_j, and L = Π b_j·d_j, every mixture scaled by L is an
     integer: L·f(z(S)) = Π_{j∈S} c_j·b_j · Π_{j∉S} a_j·d_j; and n!·w(s) = s!(n−1−s)! is an
-    integer. So φ_j = Σ_S s!(n−1−s)!·[F(S∪{j}) − F(S)] / (n!·L), one division per factor.
+    integer. So φ_j = Σ_S s!(n−1−s)!·[F(S∪{j}) − F(S)] / (n!·L).
     """
     n = len(x0)
     if len(x1) != n:
         raise ValueError("both periods need the same factors")
-    x0 = [Fraction(v) for v in x0]
-    x1 = [Fraction(v) for v in x1]
-    before = [v.numerator * w.denominator for v, w in zip(x0, x1, strict=True)]
-    after = [w.numerator * v.denominator for v, w in zip(x0, x1, strict=True)]
     scale = math.factorial(n)
-    for v, w in zip(x0, x1, strict=True):
-        scale *= v.denominator * w.denominator
     # F over every mask, built factor by factor: bit j set ⇒ the factor comes from x¹.
     scaled = [1]
-    for j in range(n):
-        scaled = [p * before[j] for p in scaled] + [p * after[j] for p in scaled]
-    weights = [math.factorial(s) * math.factorial(n - 1 - s) for s in range(n)]
-    effects = []
-    for j in range(n):
-        bit = 1 << j
-        total = 0
-        for mask in range(1 << n):
-            if not mask & bit:
-                total += weights[mask.bit_count()] * (scaled[mask | bit] - scaled[mask])
-        effects.append(Fraction(total, scale))
-    return effects
+    for (a, b), (c, d) in zip(x0, x1, strict=True):
+        if b <= 0 or d <= 0:
+            raise ValueError("denominators must be positive")
+        scale *= b * d
+        before, after = a * d, c * b
+        scaled = [p * before for p in scaled] + [p * after for p in scaled]
+    totals = [
+        sum(weight * (scaled[with_j] - scaled[without]) for without, with_j, weight in terms)
+        for terms in _shapley_terms(n)
+    ]
+    return totals, scale
+
+
+def shapley_product(x0: Sequence[Fraction], x1: Sequence[Fraction]) -> list[Fraction]:
+    """`shapley(x0, x1)` for f = the product, exactly, in integer arithmetic (fast).
+
+    The subsets and their weights are enumerated once per n (`_shapley_terms`); one division
+    per factor at the end (`_shapley_scaled`).
+    """
+    pairs0 = [(v.numerator, v.denominator) for v in map(Fraction, x0)]
+    pairs1 = [(v.numerator, v.denominator) for v in map(Fraction, x1)]
+    totals, scale = _shapley_scaled(pairs0, pairs1)
+    return [Fraction(total, scale) for total in totals]
 
 
 @dataclass(frozen=True)
@@ -185,15 +223,24 @@ class Change:
 
 
 def decompose(before: Funnel, after: Funnel, *, revenue: bool = False) -> Change:
-    """Split W¹ − W⁰ (or Y¹ − Y⁰ with `revenue`) between the factors, Shapley-fair."""
-    x0, x1 = fill_undefined(before.factors(revenue=revenue), after.factors(revenue=revenue))
+    """Split W¹ − W⁰ (or Y¹ − Y⁰ with `revenue`) between the factors, Shapley-fair, exactly."""
+    x0, x1 = fill_undefined(before.factor_ratios(revenue=revenue), after.factor_ratios(revenue=revenue), zero=(0, 1))
     names = REVENUE_FACTORS if revenue else ORDER_FACTORS
-    effects = dict(zip(names, shapley_product(x0, x1), strict=True))
+    totals, scale = _shapley_scaled(x0, x1)
     if revenue:
         total = Fraction(Decimal(after.revenue)) - Fraction(Decimal(before.revenue))
     else:
         total = Fraction(after.won - before.won)
-    return Change(total=total, effects=effects)
+    change = Change(total=total, effects={name: Fraction(t, scale) for name, t in zip(names, totals, strict=True)})
+    # The sides from the integer numerators over the common denominator: two divisions, no sums
+    # of fractions (the values `Change` would compute itself, filled in ahead).
+    change.__dict__["operations"] = Fraction(
+        sum(t for name, t in zip(names, totals, strict=True) if name in OPERATIONS_FACTORS), scale
+    )
+    change.__dict__["sales"] = Fraction(
+        sum(t for name, t in zip(names, totals, strict=True) if name in SALES_FACTORS), scale
+    )
+    return change
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,18 +361,26 @@ def to_number(value: Fraction | Decimal | int | None, places: int = EFFECT_PLACE
         return None
     if isinstance(value, int):
         return value
-    exact = value if isinstance(value, Fraction) else Fraction(value)
+    return ratio_number(*value.as_integer_ratio(), places=places)
+
+
+def ratio_number(numerator: int, denominator: int, places: int = EFFECT_PLACES) -> float | None:
+    """numerator / denominator as `to_number` rounds it, without building a Fraction; None for /0."""
+    if denominator == 0:
+        return None
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
     scale = 10**places
-    magnitude = (2 * abs(exact.numerator) * scale + exact.denominator) // (2 * exact.denominator)
+    magnitude = (2 * abs(numerator) * scale + denominator) // (2 * denominator)
     rounded = magnitude / scale
-    return -rounded if exact < 0 and magnitude else rounded
+    return -rounded if numerator < 0 and magnitude else rounded
 
 
 def money(value: Fraction | Decimal | int | float) -> float:
     """Money to the cent, as a JSON number."""
     if isinstance(value, float):
         value = Decimal(repr(value))
-    return to_number(Fraction(value), places=2)
+    return ratio_number(*value.as_integer_ratio(), places=2)
 
 
 def funnel_json(funnel: Funnel) -> dict:
@@ -340,13 +395,13 @@ def funnel_json(funnel: Funnel) -> dict:
 
 def factors_json(funnel: Funnel) -> dict:
     """The funnel's own factors for display; null where the denominator is zero."""
-    rates = funnel.rates()
+    _, quality, response, conversion, order_value = funnel.factor_ratios(revenue=True)
     return {
         "volume": funnel.inquiries,
-        "quality": to_number(rates["quality"]),
-        "response": to_number(rates["response"]),
-        "conversion": to_number(rates["conversion"]),
-        "order_value": None if rates["order_value"] is None else money(rates["order_value"]),
+        "quality": None if quality is None else ratio_number(*quality),
+        "response": None if response is None else ratio_number(*response),
+        "conversion": None if conversion is None else ratio_number(*conversion),
+        "order_value": None if order_value is None else ratio_number(*order_value, places=2),
     }
 
 

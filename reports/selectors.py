@@ -25,6 +25,7 @@ from fractions import Fraction
 
 from django.db import connections, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
     DateTimeField,
@@ -123,10 +124,33 @@ class Group:
     replied: int = 0
     won: int = 0
     revenue: Decimal = Decimal("0")
-    reply_24h: int = 0
-    allocated_valid: int = 0
-    sla_met: int = 0
-    allocated: int = 0
+    # None for a period counted without key figures (CohortPeriod.key_figures).
+    reply_24h: int | None = 0
+    allocated_valid: int | None = 0
+    sla_met: int | None = 0
+    allocated: int | None = 0
+
+    @property
+    def funnel(self) -> Funnel:
+        return Funnel(self.inquiries, self.valid, self.replied, self.won, self.revenue)
+
+
+@dataclass
+class FunnelTally:
+    """Groups added up, the funnel alone (a baseline's)."""
+
+    inquiries: int = 0
+    valid: int = 0
+    replied: int = 0
+    won: int = 0
+    revenue: Decimal = Decimal("0")
+
+    def add(self, group: Group) -> None:
+        self.inquiries += group.inquiries
+        self.valid += group.valid
+        self.replied += group.replied
+        self.won += group.won
+        self.revenue += group.revenue
 
     @property
     def funnel(self) -> Funnel:
@@ -181,6 +205,12 @@ def _flag(condition: Q) -> Case:
     return Case(When(condition, then=Value(1)), default=Value(0), output_field=IntegerField())
 
 
+def _condition(condition: Q) -> ExpressionWrapper:
+    # A bare boolean (NULL where a date is missing: not counted): the aggregates' FILTERs test it
+    # as it is, cheaper than a CASE to 0/1 compared with 1 again (bench/report_bench.py).
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
 def _owner_as_of(as_of: dt.datetime) -> Case:
     """The owner as of T: the salesperson of the latest allocation with assigned_at ≤ T.
 
@@ -232,10 +262,12 @@ def _cohort_inquiries(
         "grp_rfq": _flag(Q(source=Source.RFQ)),
         "verdict": F("quality"),
         "alloc_delay": ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()),
-        "replied_t": _flag(replied_by_t),
-        "reply_24h": _flag(replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))),
-        "allocated_t": _flag(allocated_by_t),
-        "sla_met": _flag(
+        "replied_t": _condition(replied_by_t),
+        "reply_24h": _condition(
+            replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))
+        ),
+        "allocated_t": _condition(allocated_by_t),
+        "sla_met": _condition(
             allocated_by_t
             & replied_by_t
             & Q(first_reply_at__lte=Greatest("received_at", "first_allocated_at") + dt.timedelta(hours=sla_hours))
@@ -249,11 +281,13 @@ def _cohort_inquiries(
 
 @dataclass(frozen=True)
 class CohortPeriod:
-    """The inquiries received in [start, end), counted as of T."""
+    """The inquiries received in [start, end), counted as of T; the funnel only (the key-figure
+    counts of its groups None) without `key_figures`, as for a baseline."""
 
     start: dt.datetime
     end: dt.datetime
     as_of: dt.datetime
+    key_figures: bool = True
 
 
 @dataclass
@@ -332,17 +366,19 @@ def cohorts_counts(
     keys = ["c.grp_account", "c.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
     group_by = ", ".join(keys)
     valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
-    sums = (
+    funnel_sums = (
         "COUNT(*), "
         f"COUNT(*) FILTER (WHERE {valid}), "
-        f"COUNT(*) FILTER (WHERE w.won_usd IS NOT NULL OR ({valid} AND c.replied_t = 1)), "
-        "COUNT(w.won_usd), SUM(w.won_usd), "
-        f"COUNT(*) FILTER (WHERE {valid} AND c.reply_24h = 1), "
-        f"COUNT(*) FILTER (WHERE {valid} AND c.allocated_t = 1), "
-        f"COUNT(*) FILTER (WHERE {valid} AND c.sla_met = 1), "
-        "COUNT(*) FILTER (WHERE c.allocated_t = 1)"
+        f"COUNT(*) FILTER (WHERE w.won_usd IS NOT NULL OR ({valid} AND c.replied_t)), "
+        "COUNT(w.won_usd), SUM(w.won_usd)"
     )
-    sums_params = [Quality.INVALID.value] * sums.count("%s")
+    # Each FILTERed count costs ~2 ms a period on the benchmark: a baseline goes without these.
+    key_figure_sums = (
+        f"COUNT(*) FILTER (WHERE {valid} AND c.reply_24h), "
+        f"COUNT(*) FILTER (WHERE {valid} AND c.allocated_t), "
+        f"COUNT(*) FILTER (WHERE {valid} AND c.sla_met), "
+        "COUNT(*) FILTER (WHERE c.allocated_t)"
+    )
     selects, params = [], []
     for n, p in enumerate(periods):
         inquiries = _cohort_inquiries(
@@ -359,6 +395,8 @@ def cohorts_counts(
         median_sql, median_params = "NULL", []
         if n == median_of:
             median_sql, median_params = _median_delay_sql(connection, c_sql, c_params, scope)
+        sums = f"{funnel_sums}, {key_figure_sums if p.key_figures else 'NULL, NULL, NULL, NULL'}"
+        sums_params = [Quality.INVALID.value] * sums.count("%s")
         # Table and column names come from the models and Django's compiled SQL; values are parameters.
         selects.append(
             f"SELECT {n} AS grp_period, {group_by}, {sums}, {median_sql} "  # noqa: S608
@@ -368,30 +406,34 @@ def cohorts_counts(
         params += [*sums_params, *median_params, *c_params, *w_params]
     rows = _fetch_tuned(connection, " UNION ALL ".join(selects), params)
     cohorts = [Cohort(groups=[]) for _ in periods]
+    keys = 5 if by_month else 4
+    only_owner = scope.salesperson.pk if scope.kind == "salesperson" else False
     for row in rows:
-        period, account_id, owner_id, rfq = int(row[0]), row[1], row[2], bool(row[3])
-        month_index = int(row[4]) if by_month else None
-        counts = row[5:] if by_month else row[4:]
-        inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = counts
-        if middle is not None:
-            cohorts[period].allocation_delay_median = _duration(middle)
-        if scope.kind == "salesperson" and owner_id != scope.salesperson.pk:
+        # COUNTs are integers on both databases, never NULL; only the sum of revenue can be NULL.
+        period, account_id, owner_id, rfq = row[:4]
+        inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = row[
+            keys:
+        ]
+        cohort = cohorts[period]
+        if middle is not None and cohort.allocation_delay_median is None:
+            cohort.allocation_delay_median = _duration(middle)  # the same on every row of the period
+        if only_owner is not False and owner_id != only_owner:
             continue
-        cohorts[period].groups.append(
+        cohort.groups.append(
             Group(
-                account_id=account_id,
-                owner_id=owner_id,
-                rfq=rfq,
-                month_index=month_index,
-                inquiries=int(inquiries_n),
-                valid=int(valid_n or 0),
-                replied=int(replied or 0),
-                won=int(won_n or 0),
-                revenue=_usd(revenue),
-                reply_24h=int(reply_24h or 0),
-                allocated_valid=int(allocated_valid or 0),
-                sla_met=int(sla_met or 0),
-                allocated=int(allocated or 0),
+                account_id,
+                owner_id,
+                bool(rfq),
+                int(row[4]) if by_month else None,  # EXTRACT gives a numeric on PostgreSQL
+                inquiries_n,
+                valid_n,
+                replied,
+                won_n,
+                _usd(revenue),
+                reply_24h,
+                allocated_valid,
+                sla_met,
+                allocated,
             )
         )
     return cohorts
@@ -400,16 +442,17 @@ def cohorts_counts(
 def _median_delay_sql(connection, c_sql: str, c_params, scope: Scope) -> tuple[str, list]:
     """A scalar subquery: the median allocation delay over the period's inbound inquiries allocated
     by T (the salesperson's own with that scope): the mean of the middle one or two."""
-    where = "c.allocated_t = 1 AND c.grp_rfq = 0"
+    where = "c.allocated_t AND c.grp_rfq = 0"
     params = list(c_params)
     if scope.kind == "salesperson":
         where += " AND c.grp_owner = %s"
         params.append(scope.salesperson.pk)
     if connection.vendor == "postgresql":
-        # The same mean of the middle one or two, as one ordered-set aggregate.
+        # The same mean of the middle one or two, as one ordered-set aggregate, in microseconds
+        # as on SQLite: sorting doubles is cheaper than sorting intervals (bench/report_bench.py).
         sql = (
-            "(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY c.alloc_delay) "  # noqa: S608
-            f"FROM ({c_sql}) c WHERE {where})"
+            "(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', c.alloc_delay)) "  # noqa: S608
+            f"* 1000000 FROM ({c_sql}) c WHERE {where})"
         )
     else:
         sql = (
@@ -445,7 +488,7 @@ def cohort_groups(**kwargs) -> list[Group]:
 
 
 def _duration(value) -> dt.timedelta:
-    # PostgreSQL averages intervals; SQLite holds durations as integer microseconds.
+    # Microseconds: the median comes as a double (PostgreSQL) or an average of integers (SQLite).
     if isinstance(value, dt.timedelta):
         return value
     return dt.timedelta(microseconds=round(float(value)))
@@ -544,7 +587,7 @@ def _account_order(account: Account) -> tuple:
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
-    return None if denominator == 0 else calc.to_number(Fraction(numerator, denominator))
+    return calc.ratio_number(numerator, denominator)
 
 
 def _decomposition(baseline: Funnel, current: Funnel) -> dict:
@@ -582,7 +625,7 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     current, baseline = cohorts_counts(
         periods=[
             CohortPeriod(period.start, period.end, period.as_of),
-            CohortPeriod(period.baseline_start, period.baseline_end, period.baseline_as_of),
+            CohortPeriod(period.baseline_start, period.baseline_end, period.baseline_as_of, key_figures=False),
         ],
         window_days=period.window_days,
         sla_hours=sla_hours,
@@ -592,11 +635,11 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     current_groups, baseline_groups = current.groups, baseline.groups
 
     # Roll the groups up: company (the scope), accounts, owners; RFQ groups go to the RFQ line.
-    total, base_total = Tally(), Tally()
+    total, base_total = Tally(), FunnelTally()
     by_account: dict[int, Tally] = defaultdict(Tally)
-    base_by_account: dict[int, Tally] = defaultdict(Tally)
+    base_by_account: dict[int, FunnelTally] = defaultdict(FunnelTally)
     by_owner: dict[int | None, Tally] = defaultdict(Tally)
-    base_by_owner: dict[int | None, Tally] = defaultdict(Tally)
+    base_by_owner: dict[int | None, FunnelTally] = defaultdict(FunnelTally)
     rfq_by_owner: dict[int | None, RfqTally] = defaultdict(RfqTally)
     for group in current_groups:
         if group.rfq:
