@@ -67,6 +67,27 @@ def _fast_insert_possible(model: type[models.Model]) -> bool:
     )
 
 
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """Take `count` ids from the model's id sequence on PostgreSQL (None elsewhere), in one query.
+
+    Rows that are to be inserted with these ids can be referred to by other rows first: Django's
+    foreign keys on PostgreSQL are checked at commit (DEFERRABLE INITIALLY DEFERRED).
+    """
+    db = router.db_for_write(model)
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        return None
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [value for (value,) in cursor.fetchall()]
+
+
 def _prepared(field: models.Field, obj: models.Model, connection):
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
         value = field.pre_save(obj, add=True)
@@ -98,10 +119,16 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
         return objs
     db = router.db_for_write(model)
     connection = connections[db]
-    if connection.vendor != "postgresql" or not _fast_insert_possible(model) or any(o.pk is not None for o in objs):
+    # Primary keys given in advance (taken from the sequence by the caller) are inserted as they are.
+    given_pks = all(o.pk is not None for o in objs)
+    if (
+        connection.vendor != "postgresql"
+        or not _fast_insert_possible(model)
+        or (not given_pks and any(o.pk is not None for o in objs))
+    ):
         return model.objects.using(db).bulk_create(objs, batch_size=batch_size)
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    fields = [f for f in meta.concrete_fields if given_pks or not f.primary_key]
     for obj in objs:
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     quote = connection.ops.quote_name
