@@ -151,7 +151,6 @@ def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], st
 
     else:
         value_of = operator.attrgetter(attname)
-    text_field = isinstance(field, (models.CharField, models.TextField))
     if isinstance(field, models.JSONField):
         encoder = field.encoder
 
@@ -160,25 +159,38 @@ def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], st
             return "\\N" if value is None else json.dumps(value, cls=encoder).translate(_COPY_ESCAPES)
 
         return write_json
+    # The type the field's values usually have, and how to write it; anything else goes through
+    # the field's own preparation.
+    if isinstance(field, (models.CharField, models.TextField)):
+        usual, plain = str, operator.methodcaller("translate", _COPY_ESCAPES)
+    elif isinstance(field, models.BooleanField):
+        usual, plain = bool, lambda value: "t" if value else "f"
+    elif isinstance(field, (models.IntegerField, models.ForeignKey, models.AutoField)):
+        usual, plain = int, str
+    elif isinstance(field, models.DateTimeField):
+        usual, plain = dt.datetime, _aware_isoformat
+    elif isinstance(field, models.DateField):
+        usual, plain = dt.date, dt.date.isoformat
+    elif isinstance(field, models.DecimalField):
+        usual, plain = Decimal, str
+    else:
+        usual, plain = None, None
 
     def write(obj):
         value = value_of(obj)
         if value is None:
             return "\\N"
-        kind = value.__class__
-        if kind is str and text_field:
-            return value.translate(_COPY_ESCAPES)
-        if kind is int:
-            return str(value)
-        if kind is dt.datetime and value.tzinfo is not None:
-            return value.isoformat()
-        if kind is bool:
-            return "t" if value else "f"
-        if kind is Decimal or kind is dt.date:
-            return str(value)
+        if value.__class__ is usual:
+            text = plain(value)
+            if text is not None:
+                return text
         return _copy_text(field.get_db_prep_save(value, connection))
 
     return write
+
+
+def _aware_isoformat(value: dt.datetime) -> str | None:
+    return value.isoformat() if value.tzinfo is not None else None  # a naive time: the field decides
 
 
 def _copy_text(value) -> str:

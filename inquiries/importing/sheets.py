@@ -683,6 +683,7 @@ class InquiriesImporter(SheetImporter):
     def _audit_rows(self, plans: list[InquiryPlan], writes) -> list[AuditEvent]:
         """One audit row per inquiry the batch changed: who imported, in which job, and everything it set."""
         grouped, loose = writes.audit_by_inquiry()
+        imported, changed = _("Imported: %(what)s"), _("Changed: %(fields)s")  # translated once a batch
         events = [
             AuditEvent(
                 actor=e.actor,
@@ -702,7 +703,7 @@ class InquiriesImporter(SheetImporter):
             parts = [event.summary for event in history]
             changes: dict[str, Any] = {"import_job": self.ctx.job_id}
             if plan.changes:
-                parts.insert(0, _("Changed: %(fields)s") % {"fields": ", ".join(sorted(plan.changes))})
+                parts.insert(0, changed % {"fields": ", ".join(sorted(plan.changes))})
                 changes["fields"] = plan.changes
             if history:
                 changes["history"] = [
@@ -715,7 +716,7 @@ class InquiriesImporter(SheetImporter):
                     target=inquiry,
                     inquiry_id=inquiry.pk,
                     by=self.ctx.by,
-                    summary=_("Imported: %(what)s") % {"what": "; ".join(parts)},
+                    summary=imported % {"what": "; ".join(parts)},
                     changes=changes,
                 )
             )
