@@ -83,21 +83,35 @@ def inquiries_refresh_derived(*, inquiry_ids: Iterable[int]) -> None:
     bulk_update_rows(Inquiry, changed, ["quality", "state"], batch_size=1000)
 
 
-def _derive(inquiries: list[Inquiry]) -> list[Inquiry]:
-    """Set `quality` and `state` of the inquiries from their verdicts and orders; return those that changed."""
+def _derive(
+    inquiries: list[Inquiry], *, verdicts: list[QualityVerdict] | None = None, orders: list[Order] | None = None
+) -> list[Inquiry]:
+    """Set `quality` and `state` of the inquiries from their verdicts and orders; return those that changed.
+
+    The verdicts and orders are read from the database unless given (all there are of these inquiries).
+    """
     ids = [inquiry.pk for inquiry in inquiries]
+    if not ids:
+        return []
     latest_ops: dict[int, QualityVerdict] = {}
     latest_sales: dict[int, QualityVerdict] = {}
-    for verdict in (
-        QualityVerdict.objects.filter(inquiry_id__in=ids)
-        .order_by("decided_at", "id")
-        .only("id", "inquiry_id", "side", "verdict", "decided_at")
-    ):
+    if verdicts is None:
+        verdicts = (
+            QualityVerdict.objects.filter(inquiry_id__in=ids)
+            .order_by("decided_at", "id")
+            .only("id", "inquiry_id", "side", "verdict", "decided_at")
+        )
+    else:
+        verdicts = sorted(verdicts, key=lambda v: (v.decided_at, v.pk))
+    for verdict in verdicts:
         target = latest_ops if verdict.side == QualityVerdict.Side.OPERATIONS else latest_sales
         target[verdict.inquiry_id] = verdict
-    won_ids = set(
-        Order.objects.filter(inquiry_id__in=ids, cancelled_at__isnull=True).values_list("inquiry_id", flat=True)
-    )
+    if orders is None:
+        won_ids = set(
+            Order.objects.filter(inquiry_id__in=ids, cancelled_at__isnull=True).values_list("inquiry_id", flat=True)
+        )
+    else:
+        won_ids = {order.inquiry_id for order in orders if order.cancelled_at is None}
     changed = []
     for inquiry in inquiries:
         ops, sales = latest_ops.get(inquiry.pk), latest_sales.get(inquiry.pk)
@@ -139,6 +153,8 @@ class DeferredInquiryWrites:
         self.fields: set[str] = set()
         self.derive: dict[int, Inquiry | None] = {}  # the object when the chain was given one
         self.events: list[AuditEvent | PendingAudit] = []
+        self.verdicts: list[QualityVerdict] = []  # recorded by the chain
+        self.orders: list[Order] = []
 
     def touch(self, inquiries: Iterable[Inquiry], fields: Iterable[str]) -> None:
         for inquiry in inquiries:
@@ -191,7 +207,17 @@ def inquiry_writes_deferred(*, keep_audit: bool = False) -> Iterator[DeferredInq
     if missing:
         loaded = Inquiry.objects.filter(pk__in=missing).only("id", "first_reply_at", "lost_at", "quality", "state")
         bulk_update_rows(Inquiry, _derive(list(loaded)), ["quality", "state"], batch_size=1000)
-    derived = {inquiry.pk for inquiry in _derive(derive)}
+    # Inquiries not inserted yet have no verdicts or orders but those this chain recorded.
+    new = {inquiry.pk for inquiry in derive if inquiry._state.adding}
+    derived = {inquiry.pk for inquiry in _derive([i for i in derive if i.pk not in new])}
+    derived.update(
+        inquiry.pk
+        for inquiry in _derive(
+            [i for i in derive if i.pk in new],
+            verdicts=[v for v in writes.verdicts if v.inquiry_id in new],
+            orders=[o for o in writes.orders if o.inquiry_id in new],
+        )
+    )
     writes.touch((i for i in derive if i.pk in derived), ["quality", "state"])
     stored = [inquiry for inquiry in writes.rows.values() if not inquiry._state.adding]
     bulk_update_rows(Inquiry, stored, sorted(writes.fields), batch_size=1000)
@@ -539,6 +565,8 @@ def quality_verdicts_record_many(*, requests: Sequence[VerdictRequest], by: User
             )
         )
     bulk_create_rows(QualityVerdict, verdicts, batch_size=1000)
+    if (writes := _deferred_writes.get()) is not None:
+        writes.verdicts.extend(verdicts)
     _audit_many(events)
     _refresh_derived_of(request.inquiry for request in requests)
     return verdicts
@@ -615,6 +643,8 @@ def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> 
         )
         orders.append(order)
     bulk_create_rows(Order, orders, batch_size=1000)
+    if (writes := _deferred_writes.get()) is not None:
+        writes.orders.extend(orders)
     for order in orders:
         events.append(
             _audit_event(
