@@ -117,8 +117,7 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
     ):
         return model.objects.using(db).bulk_create(objs, batch_size=batch_size)
     meta = model._meta
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    _prepare_related(model, objs)
     if not given_pks:
         for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
             obj.pk = pk
@@ -135,6 +134,30 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
         obj._state.adding = False
         obj._state.db = db
     return objs
+
+
+def _prepare_related(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Model._prepare_related_fields_for_save for foreign keys, in one pass over the batch.
+
+    An unsaved related object is refused as bulk_create refuses it; a related object saved after
+    it was assigned gives its id.
+    """
+    relations = [f for f in model._meta.concrete_fields if f.is_relation]
+    for obj in objs:
+        cache = obj._state.fields_cache
+        for field in relations:
+            related = cache.get(field.cache_name)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(
+                    f"bulk_create() prohibited to prevent data loss due to unsaved related object '{field.name}'."
+                )
+            target = getattr(related, field.target_field.attname)
+            if getattr(obj, field.attname) is None:
+                setattr(obj, field.attname, target)
+            elif getattr(obj, field.attname) != target:
+                del cache[field.cache_name]
 
 
 # COPY's text format: backslash, tab, newline and carriage return escaped; \N is NULL.
