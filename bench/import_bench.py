@@ -169,10 +169,16 @@ def child(path: str, sheet: str) -> None:
 
     django.setup()
     from django.core.files import File
+    from django.db import connection
 
     from inquiries.models import ImportJob
     from inquiries.services import import_job_create, workbook_import
 
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before = backend_cpu(backend)
+    cpu_before = time.process_time()
     started = time.perf_counter()
     with open(path, "rb") as f:
         job = import_job_create(
@@ -184,6 +190,8 @@ def child(path: str, sheet: str) -> None:
         )
     result = workbook_import(job_id=job.pk)
     wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu_before
+    db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         json.dumps(
@@ -192,11 +200,23 @@ def child(path: str, sheet: str) -> None:
                 "error": result.job.error_text,
                 "rows": result.job.done_rows,
                 "wall": wall,
+                "cpu": cpu,
+                "db_cpu": db_cpu,
+                "load": os.getloadavg()[0],
                 "rss_mb": rss_mb,
                 "sheets": {s.kind: [s.created, s.updated, s.unchanged, s.rejected] for s in result.sheets},
             }
         )
     )
+
+
+def backend_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) the PostgreSQL backend serving us has used, or None if unreadable."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_child(path: Path, sheet: str, env: dict) -> dict:
@@ -292,17 +312,22 @@ def main() -> None:
             ]
             if args.xlsx_rows:
                 runs.append(("ledger xlsx, all new", xlsx_path, ""))
-            heading = f"{'run':<30} {'rows':>9} {'wall s':>8} {'rows/s':>9} {'peak RSS MB':>12}"
+            heading = (
+                f"{'run':<30} {'rows':>9} {'wall s':>8} {'rows/s':>9} {'py CPU s':>9} {'pg CPU s':>9} "
+                f"{'CPU rows/s':>11} {'peak RSS MB':>12} {'load':>5}"
+            )
             print(heading + "  created/updated/unchanged/rejected")
             for label, path, sheet in runs:
                 figures = run_child(path, sheet, env)
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 created, updated, unchanged, rejected = figures["sheets"]["inquiries"]
+                db_cpu = figures["db_cpu"] or 0.0
                 print(
                     f"{label:<30} {figures['rows']:>9,} {figures['wall']:>8.1f} "
-                    f"{figures['rows'] / figures['wall']:>9,.0f} {figures['rss_mb']:>12.0f}  "
-                    f"{created}/{updated}/{unchanged}/{rejected}"
+                    f"{figures['rows'] / figures['wall']:>9,.0f} {figures['cpu']:>9.1f} {db_cpu:>9.1f} "
+                    f"{figures['rows'] / (figures['cpu'] + db_cpu):>11,.0f} {figures['rss_mb']:>12.0f} "
+                    f"{figures['load']:>5.1f}  {created}/{updated}/{unchanged}/{rejected}"
                 )
     finally:
         if not args.keep:

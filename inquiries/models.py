@@ -55,9 +55,12 @@ class InquiryQuerySet(models.QuerySet):
 
 
 class Inquiry(models.Model):
+    # Foreign keys without an index of their own where a composite index starts with the same
+    # column (see Meta.indexes): one index fewer to write per row, the same lookups served.
     account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="inquiries"
-    )
+        "accounts.Account", verbose_name=_("account"), on_delete=models.PROTECT, related_name="inquiries",
+        db_index=False,
+    )  # fmt: skip
     external_id = models.CharField(_("inquiry number"), max_length=100)
     received_at = models.DateTimeField(_("received"))
     source = models.CharField(_("source"), max_length=10, choices=Source.choices, default=Source.INQUIRY)
@@ -86,6 +89,7 @@ class Inquiry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="owned_inquiries",
+        db_index=False,  # inquiry_owner_received_idx
     )
     owner_since = models.DateTimeField(
         _("owner since"),
@@ -176,12 +180,14 @@ class Allocation(models.Model):
         DEADLINE = "deadline", _("Reply deadline passed")
         IMPORT = "import", _("Import")
 
+    # Indexed by allocation_latest_idx and allocation_sales_at_idx.
     inquiry = models.ForeignKey(
-        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="allocations"
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="allocations", db_index=False
     )
     salesperson = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="allocations"
-    )
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="allocations",
+        db_index=False,
+    )  # fmt: skip
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("allocated by"),
@@ -224,10 +230,14 @@ class FollowUp(models.Model):
     # Kinds that answer the buyer, and so start the reply-rate clock.
     REPLY_KINDS = frozenset({Kind.REPLY, Kind.QUOTE, Kind.EMAIL, Kind.CALL})
 
-    inquiry = models.ForeignKey(Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="followups")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="followups"
+    # Indexed by followup_inquiry_at_idx and followup_next_action_idx.
+    inquiry = models.ForeignKey(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="followups", db_index=False
     )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="followups",
+        db_index=False,
+    )  # fmt: skip
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     happened_at = models.DateTimeField(_("time"), default=timezone.now)
     note = models.TextField(_("note"), blank=True)
@@ -252,7 +262,9 @@ class QualityVerdict(models.Model):
         SALES = "sales", _("Salesperson's flag")
         OPERATIONS = "ops", _("Operations' decision")
 
-    inquiry = models.ForeignKey(Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="verdicts")
+    inquiry = models.ForeignKey(  # indexed by verdict_inquiry_side_idx
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="verdicts", db_index=False
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("by"),
@@ -293,6 +305,7 @@ class Order(models.Model):
         on_delete=models.PROTECT,
         related_name="orders",
         help_text=_("Empty for repeat and offline orders."),
+        db_index=False,  # order_inquiry_won_idx
     )
     salesperson = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -301,6 +314,7 @@ class Order(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,  # order_sales_won_idx
     )
     account = models.ForeignKey(
         "accounts.Account",

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+import io
+import json
+import operator
+from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 
 from django.db import connections, models, router
 
@@ -44,8 +49,8 @@ def bulk_update_rows(model: type[models.Model], objs: Iterable[models.Model], fi
             )
 
 
-# Field classes whose Python values PostgreSQL's driver takes as they are, once the simple type
-# checks in _prepared() pass; anything else goes through the field's own get_db_prep_save().
+# Field classes whose values bulk_create_rows writes as COPY text itself when they are of a plain
+# type (see _copy_writer); other values go through the field's own get_db_prep_save().
 _PLAIN_FIELDS = (
     models.CharField,
     models.TextField,
@@ -67,58 +72,155 @@ def _fast_insert_possible(model: type[models.Model]) -> bool:
     )
 
 
-def _prepared(field: models.Field, obj: models.Model, connection):
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        value = field.pre_save(obj, add=True)
-    else:
-        value = getattr(obj, field.attname)
-    if value is None:
+def reserve_ids(model: type[models.Model], count: int) -> list[int] | None:
+    """Take `count` ids from the model's id sequence on PostgreSQL (None elsewhere), in one query.
+
+    Rows that are to be inserted with these ids can be referred to by other rows first: Django's
+    foreign keys on PostgreSQL are checked at commit (DEFERRABLE INITIALLY DEFERRED).
+    """
+    db = router.db_for_write(model)
+    connection = connections[db]
+    if connection.vendor != "postgresql":
         return None
-    kind = value.__class__
-    if kind is str and isinstance(field, (models.CharField, models.TextField)):
-        return value
-    if kind is bool and isinstance(field, models.BooleanField):
-        return value
-    if kind is int and isinstance(field, (models.IntegerField, models.ForeignKey)):
-        return value
-    if kind.__name__ == "datetime" and value.tzinfo is not None and isinstance(field, models.DateTimeField):
-        return value
-    return field.get_db_prep_save(value, connection)
+    if count <= 0:
+        return []
+    meta = model._meta
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, meta.pk.column, count],
+        )
+        return [value for (value,) in cursor.fetchall()]
 
 
 def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *, batch_size: int = 1000) -> list:
     """Insert new objects like QuerySet.bulk_create (pks set, auto_now filled, FK checks), faster on PostgreSQL.
 
     bulk_create spends most of its time preparing each value through several layers of field
-    methods; for plain values (text, numbers, aware datetimes, ids) the driver needs none of
-    that. Other values, other databases and models with unusual fields use Django's own path.
+    methods, and PostgreSQL much of its own parsing the long INSERT; on PostgreSQL the objects
+    take their ids from the sequence (one query, unless every object has its id already) and
+    the rows go in with COPY, plain values (text, numbers, aware datetimes, ids, JSON) written
+    as COPY text directly. Other values go through the field's own get_db_prep_save(); other
+    databases and models with unusual fields use Django's own bulk_create.
     """
     objs = list(objs)
     if not objs:
         return objs
     db = router.db_for_write(model)
     connection = connections[db]
-    if connection.vendor != "postgresql" or not _fast_insert_possible(model) or any(o.pk is not None for o in objs):
+    given_pks = all(o.pk is not None for o in objs)
+    if (
+        connection.vendor != "postgresql"
+        or not _fast_insert_possible(model)
+        or (not given_pks and any(o.pk is not None for o in objs))
+        or (not given_pks and not isinstance(model._meta.pk, models.AutoField))
+    ):
         return model.objects.using(db).bulk_create(objs, batch_size=batch_size)
     meta = model._meta
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    for obj in objs:
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    _prepare_related(model, objs)
+    if not given_pks:
+        for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
+            obj.pk = pk
+    fields = list(meta.concrete_fields)
+    writers = [_copy_writer(field, connection) for field in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    pk = meta.pk
     with connection.cursor() as cursor:
         for start in range(0, len(objs), batch_size):
             batch = objs[start : start + batch_size]
-            params = [_prepared(field, obj, connection) for obj in batch for field in fields]
-            cursor.execute(
-                f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(batch))} "  # noqa: S608
-                f"RETURNING {quote(pk.column)}",
-                params,
-            )
-            for obj, (value,) in zip(batch, cursor.fetchall(), strict=True):
-                setattr(obj, pk.attname, value)
-                obj._state.adding = False
-                obj._state.db = db
+            text = "".join("\t".join([write(obj) for write in writers]) + "\n" for obj in batch)
+            cursor.copy_expert(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
+    for obj in objs:
+        obj._state.adding = False
+        obj._state.db = db
     return objs
+
+
+def _prepare_related(model: type[models.Model], objs: list[models.Model]) -> None:
+    """Model._prepare_related_fields_for_save for foreign keys, in one pass over the batch.
+
+    An unsaved related object is refused as bulk_create refuses it; a related object saved after
+    it was assigned gives its id.
+    """
+    relations = [f for f in model._meta.concrete_fields if f.is_relation]
+    for obj in objs:
+        cache = obj._state.fields_cache
+        for field in relations:
+            related = cache.get(field.cache_name)
+            if related is None:
+                continue
+            if related.pk is None:
+                raise ValueError(
+                    f"bulk_create() prohibited to prevent data loss due to unsaved related object '{field.name}'."
+                )
+            target = getattr(related, field.target_field.attname)
+            if getattr(obj, field.attname) is None:
+                setattr(obj, field.attname, target)
+            elif getattr(obj, field.attname) != target:
+                del cache[field.cache_name]
+
+
+# COPY's text format: backslash, tab, newline and carriage return escaped; \N is NULL.
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], str]:
+    """A function giving the COPY text of `field` for an object, chosen once per field."""
+    attname = field.attname
+    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+
+        def value_of(obj):
+            return field.pre_save(obj, add=True)
+
+    else:
+        value_of = operator.attrgetter(attname)
+    if isinstance(field, models.JSONField):
+        encoder = field.encoder
+
+        def write_json(obj):
+            value = value_of(obj)
+            return "\\N" if value is None else json.dumps(value, cls=encoder).translate(_COPY_ESCAPES)
+
+        return write_json
+    # The type the field's values usually have, and how to write it; anything else goes through
+    # the field's own preparation.
+    if isinstance(field, (models.CharField, models.TextField)):
+        usual, plain = str, operator.methodcaller("translate", _COPY_ESCAPES)
+    elif isinstance(field, models.BooleanField):
+        usual, plain = bool, lambda value: "t" if value else "f"
+    elif isinstance(field, (models.IntegerField, models.ForeignKey, models.AutoField)):
+        usual, plain = int, str
+    elif isinstance(field, models.DateTimeField):
+        usual, plain = dt.datetime, _aware_isoformat
+    elif isinstance(field, models.DateField):
+        usual, plain = dt.date, dt.date.isoformat
+    elif isinstance(field, models.DecimalField):
+        usual, plain = Decimal, str
+    else:
+        usual, plain = None, None
+
+    def write(obj):
+        value = value_of(obj)
+        if value is None:
+            return "\\N"
+        if value.__class__ is usual:
+            text = plain(value)
+            if text is not None:
+                return text
+        return _copy_text(field.get_db_prep_save(value, connection))
+
+    return write
+
+
+def _aware_isoformat(value: dt.datetime) -> str | None:
+    return value.isoformat() if value.tzinfo is not None else None  # a naive time: the field decides
+
+
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    return str(value).translate(_COPY_ESCAPES)

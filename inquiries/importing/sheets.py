@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 
 from accounts.models import Account, AccountHolding, AccountKind, AuditEvent, User
 from accounts.services import account_hand_over
-from inquiryhub.db import bulk_create_rows, bulk_update_rows
+from inquiryhub.db import bulk_create_rows, bulk_update_rows, reserve_ids
 from reports.models import ReplyRateSnapshot
 
 from .. import services
@@ -105,8 +105,8 @@ class RowValues:
 class ImportContext:
     """What every sheet of one import shares: who imports, the clock, and the names looked up so far."""
 
-    def __init__(self, *, by: User | None, tz: dt.tzinfo, now: dt.datetime):
-        self.by, self.tz, self.now = by, tz, now
+    def __init__(self, *, by: User | None, tz: dt.tzinfo, now: dt.datetime, job_id: int | None = None):
+        self.by, self.tz, self.now, self.job_id = by, tz, now, job_id
         self._accounts: dict[str, Account | None] = {}
         self._users: dict[str, User | None] = {}
 
@@ -636,40 +636,9 @@ class InquiriesImporter(SheetImporter):
 
     # -- writing ------------------------------------------------------------------------------
 
-    def import_batch(self, rows):
-        outcome = BatchOutcome()
-        plans = self._decide(self._resolve([self._parse(row) for row in rows]))
-        by = None  # imported history: no person decided these allocations, replies and verdicts
-
-        new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
-        bulk_create_rows(Inquiry, new, batch_size=1000)
-        # The one place where the ids of the inquiries this import creates are known.
-        new_inquiry_ids = [inquiry.pk for inquiry in new]
-        outcome.new_inquiry_ids = new_inquiry_ids
-
-        changed = [plan for plan in plans if plan.changes]
-        if changed:
-            now = self.ctx.now
-            for plan in changed:
-                plan.inquiry.updated_at = now
-            names = sorted({name for plan in changed for name in plan.changes} | {"updated_at"})
-            bulk_update_rows(Inquiry, [plan.inquiry for plan in changed], names, batch_size=1000)
-            bulk_create_rows(
-                AuditEvent,
-                [
-                    _audit(
-                        action="inquiry.import_update",
-                        target=plan.inquiry,
-                        inquiry_id=plan.inquiry.pk,
-                        by=self.ctx.by,
-                        summary=_("Changed by import: %(fields)s") % {"fields": ", ".join(sorted(plan.changes))},
-                        changes=plan.changes,
-                    )
-                    for plan in changed
-                ],
-                batch_size=1000,
-            )
-
+    @staticmethod
+    def _write_history(plans: list[InquiryPlan], by: User | None) -> None:
+        """Allocation, first reply, quality decision and order of each row, through the batch services."""
         services.inquiries_allocate_many(
             requests=[
                 services.AllocationRequest(plan.inquiry, plan.salesperson, plan.allocate_at)
@@ -710,6 +679,80 @@ class InquiriesImporter(SheetImporter):
             ],
             by=by,
         )
+
+    def _audit_rows(self, plans: list[InquiryPlan], writes) -> list[AuditEvent]:
+        """One audit row per inquiry the batch changed: who imported, in which job, and everything it set."""
+        grouped, loose = writes.audit_by_inquiry()
+        imported, changed = _("Imported: %(what)s"), _("Changed: %(fields)s")  # translated once a batch
+        events = [
+            AuditEvent(
+                actor=e.actor,
+                action=e.action,
+                target_type=e.target_type,
+                target_id=e.target_id,
+                summary=e.summary,
+                changes=e.changes,
+            )
+            for e in loose
+        ]
+        for plan in plans:
+            inquiry = plan.inquiry
+            history = grouped.get(inquiry.pk, [])
+            if not history and not plan.changes:
+                continue
+            parts = [event.summary for event in history]
+            changes: dict[str, Any] = {"import_job": self.ctx.job_id}
+            if plan.changes:
+                parts.insert(0, changed % {"fields": ", ".join(sorted(plan.changes))})
+                changes["fields"] = plan.changes
+            if history:
+                changes["history"] = [
+                    {"action": event.action, "target": f"{event.target_type}:{event.target_id}", **event.changes}
+                    for event in history
+                ]
+            events.append(
+                _audit(
+                    action="inquiry.import",
+                    target=inquiry,
+                    inquiry_id=inquiry.pk,
+                    by=self.ctx.by,
+                    summary=imported % {"what": "; ".join(parts)},
+                    changes=changes,
+                )
+            )
+        return events
+
+    def import_batch(self, rows):
+        outcome = BatchOutcome()
+        plans = self._decide(self._resolve([self._parse(row) for row in rows]))
+        by = None  # imported history: no person decided these allocations, replies and verdicts
+
+        new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
+        # On PostgreSQL the new inquiries take their ids now and are inserted once, after the
+        # services below have set their owner, first reply, quality and state; elsewhere they are
+        # inserted first and updated once.
+        ids = reserve_ids(Inquiry, len(new))
+        if ids is None:
+            bulk_create_rows(Inquiry, new, batch_size=1000)
+        else:
+            for inquiry, pk in zip(new, ids, strict=True):
+                inquiry.pk = pk
+        # The one place where the ids of the inquiries this import creates are known.
+        outcome.new_inquiry_ids = [inquiry.pk for inquiry in new]
+
+        # Each inquiry row is written once for the whole chain of services, and audited once.
+        with services.inquiry_writes_deferred(keep_audit=True) as writes:
+            changed = [plan for plan in plans if plan.changes]
+            for plan in changed:
+                plan.inquiry.updated_at = self.ctx.now
+            writes.touch(
+                (plan.inquiry for plan in changed), {name for plan in changed for name in plan.changes} | {"updated_at"}
+            )
+            self._write_history(plans, by)
+        if ids is not None:
+            bulk_create_rows(Inquiry, new, batch_size=1000)
+        bulk_create_rows(AuditEvent, self._audit_rows(plans, writes), batch_size=1000)
+
         # Changed order terms are rare (a corrected ledger): one audited update each.
         for plan in plans:
             if plan.order_update:

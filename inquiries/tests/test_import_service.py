@@ -140,7 +140,7 @@ def test_excel_date_cells_and_times_without_offset_are_company_time_and_utc_can_
 
 
 def test_inquiry_rows_are_allocated_replied_rated_and_won_through_the_services(tmp_path):
-    run_import(full_workbook(tmp_path / "history.xlsx"))
+    result = run_import(full_workbook(tmp_path / "history.xlsx"))
 
     q1 = Inquiry.objects.get(external_id="Q1")
     assert (q1.owner.username, q1.first_allocated_at, q1.first_reply_at) == (
@@ -171,8 +171,16 @@ def test_inquiry_rows_are_allocated_replied_rated_and_won_through_the_services(t
     # A formula-looking cell is stored exactly as typed, never evaluated.
     assert q3.buyer_name == "=cmd|' /C calc'!A0"
 
-    actions = sorted(AuditEvent.objects.filter(inquiry=q1).values_list("action", flat=True))
-    assert actions == ["followup.log", "inquiry.allocate", "order.record", "quality.decide"]
+    # One audit row per imported inquiry: the job that wrote it and everything it set.
+    (audit,) = AuditEvent.objects.filter(inquiry=q1)
+    assert (audit.action, audit.actor, audit.changes["import_job"]) == ("inquiry.import", None, result.job.pk)
+    assert [entry["action"] for entry in audit.changes["history"]] == [
+        "inquiry.allocate", "followup.log", "quality.decide", "order.record"
+    ]  # fmt: skip
+    assert audit.changes["history"][0]["owner"] == [None, "wang"]
+    assert audit.changes["history"][3]["amount_usd"] == "12500.00"
+    assert audit.changes["history"][3]["target"] == f"inquiries.order:{order.pk}"
+    assert "fields" not in audit.changes
 
 
 def test_importing_the_same_workbook_twice_changes_nothing_the_second_time(tmp_path):
@@ -217,7 +225,10 @@ def test_a_changed_row_updates_only_what_differs_through_the_services(tmp_path, 
         ("sales_b", "import"),
     ]
     assert list(inquiry.orders.values_list("amount_usd", flat=True)) == [Decimal("150.50")]
-    assert AuditEvent.objects.get(action="inquiry.import_update").changes == {"buyer_name": ["Ann", "Ann Lee"]}
+    audit = AuditEvent.objects.filter(action="inquiry.import").latest("id")
+    assert audit.changes["fields"] == {"buyer_name": ["Ann", "Ann Lee"]}
+    assert [entry["owner"] for entry in audit.changes["history"]] == [["sales_a", "sales_b"]]
+    assert audit.actor is None and "buyer_name" in audit.summary
     assert AuditEvent.objects.get(action="order.update").changes["amount_usd"] == ["100.00", "150.50"]
 
 

@@ -20,7 +20,7 @@ def test_new_rows_get_their_ids_auto_now_times_and_every_kind_of_value(sales_a):
     account = AccountFactory()
     received = dt.datetime(2024, 3, 5, 6, 30, tzinfo=dt.UTC)
     inquiries = [Inquiry(account=account, external_id=f"X{i}", received_at=received, buyer_name="王伟 '\"; --",
-                         country="CN", message="a\nb") for i in range(3)]  # fmt: skip
+                         country="CN", message="a\nb\tc\\N\r\\.") for i in range(3)]  # fmt: skip
     before = timezone.now()
 
     created = bulk_create_rows(Inquiry, inquiries)
@@ -29,7 +29,7 @@ def test_new_rows_get_their_ids_auto_now_times_and_every_kind_of_value(sales_a):
     assert len({i.pk for i in inquiries}) == 3
     stored = Inquiry.objects.get(pk=inquiries[1].pk)
     assert (stored.external_id, stored.received_at, stored.buyer_name, stored.message, stored.state) == (
-        "X1", received, "王伟 '\"; --", "a\nb", "new"
+        "X1", received, "王伟 '\"; --", "a\nb\tc\\N\r\\.", "new"
     )  # fmt: skip
     assert stored.created_at >= before and stored.updated_at >= before
     assert not inquiries[0]._state.adding
@@ -74,5 +74,27 @@ def test_a_thousand_rows_are_one_statement_on_postgresql(postgres_db):
         inquiry.quality = "valid"
     with CaptureQueriesContext(connection) as updates:
         bulk_update_rows(Inquiry, inquiries, ["quality"])
-    assert (len(inserts), len(updates)) == (1, 1)
+    # The ids come from the sequence in one query; the rows go in with one COPY.
+    assert [q["sql"].split()[0] for q in inserts] == ["SELECT", "COPY"]
+    assert "nextval" in inserts[0]["sql"]
+    assert len(updates) == 1
     assert Inquiry.objects.filter(quality="valid").count() == 1000
+    assert sorted(Inquiry.objects.values_list("pk", flat=True)) == sorted(i.pk for i in inquiries)
+
+
+def test_rows_with_ids_taken_in_advance_can_be_referred_to_before_they_are_inserted(postgres_db, sales_a):
+    from django.db import transaction
+
+    from inquiryhub.db import reserve_ids
+
+    account = AccountFactory()
+    inquiry = Inquiry(account=account, external_id="EARLY", received_at=timezone.now())
+    with transaction.atomic():
+        (inquiry.pk,) = reserve_ids(Inquiry, 1)
+        allocation = Allocation(inquiry=inquiry, salesperson=sales_a, reason=Allocation.Reason.IMPORT)
+        bulk_create_rows(Allocation, [allocation])  # the foreign key is checked at commit
+        inquiry.owner = sales_a
+        bulk_create_rows(Inquiry, [inquiry])
+
+    stored = Inquiry.objects.get(external_id="EARLY")
+    assert (stored.pk, stored.owner, stored.allocations.get().pk) == (inquiry.pk, sales_a, allocation.pk)
