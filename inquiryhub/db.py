@@ -125,7 +125,9 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
     writers = [_copy_writer(field, connection) for field in fields]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    with connection.cursor() as cursor:
+    # copy_expert is psycopg2's own: wrap its errors as Django's, so that a dropped connection is
+    # an OperationalError that the jobs retry, like any other query's.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         for start in range(0, len(objs), batch_size):
             batch = objs[start : start + batch_size]
             text = "".join("\t".join([write(obj) for write in writers]) + "\n" for obj in batch)
