@@ -158,33 +158,20 @@ class FunnelTally:
 
 
 @dataclass
-class Tally:
+class Tally(FunnelTally):
     """Groups added up: a funnel with its key-figure counts."""
 
-    inquiries: int = 0
-    valid: int = 0
-    replied: int = 0
-    won: int = 0
-    revenue: Decimal = Decimal("0")
     reply_24h: int = 0
     allocated_valid: int = 0
     sla_met: int = 0
     allocated: int = 0
 
     def add(self, group: Group) -> None:
-        self.inquiries += group.inquiries
-        self.valid += group.valid
-        self.replied += group.replied
-        self.won += group.won
-        self.revenue += group.revenue
+        super().add(group)
         self.reply_24h += group.reply_24h
         self.allocated_valid += group.allocated_valid
         self.sla_met += group.sla_met
         self.allocated += group.allocated
-
-    @property
-    def funnel(self) -> Funnel:
-        return Funnel(self.inquiries, self.valid, self.replied, self.won, self.revenue)
 
 
 @dataclass
