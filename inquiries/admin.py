@@ -2,7 +2,21 @@ from django.contrib import admin
 
 from inquiryhub.admin import RoleModelAdmin
 
-from .models import Allocation, FollowUp, Inquiry, Order, QualityVerdict, RfqQuote
+from .models import (
+    Allocation,
+    AllocationRoute,
+    AllocationRule,
+    AllocationRuleMember,
+    FollowUp,
+    FormSubmission,
+    ImportJob,
+    ImportRejectedRow,
+    Inquiry,
+    InquiryExport,
+    Order,
+    QualityVerdict,
+    RfqQuote,
+)
 
 
 class ServiceWrittenAdmin(RoleModelAdmin):
@@ -80,3 +94,76 @@ class RfqQuoteAdmin(ServiceWrittenAdmin):
     search_fields = ("rfq_id", "salesperson__username")
     raw_id_fields = ("salesperson", "account")
     list_select_related = ("salesperson", "account")
+
+
+# Rules, imports and exports have their own pages (with their services and audit rows); the admin
+# shows them read-only so that nothing bypasses those pages.
+
+
+class RuleMemberInline(admin.TabularInline):
+    model = AllocationRuleMember
+    extra = 0
+    raw_id_fields = ("salesperson",)
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class RouteInline(RuleMemberInline):
+    model = AllocationRoute
+
+
+@admin.register(AllocationRule)
+class AllocationRuleAdmin(ServiceWrittenAdmin):
+    list_display = ("account", "mode", "same_buyer", "reallocate_overdue", "updated_at", "updated_by")
+    list_filter = ("mode",)
+    search_fields = ("account__code",)
+    list_select_related = ("account", "updated_by")
+    inlines = [RuleMemberInline, RouteInline]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ServiceWrittenAdmin):
+    list_display = ("id", "original_name", "kind", "status", "created_by", "created_at", "done_rows", "total_rows")
+    list_filter = ("status", "kind", "origin")
+    search_fields = ("original_name", "created_by__username")
+    list_select_related = ("created_by",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(ImportRejectedRow)
+class ImportRejectedRowAdmin(ServiceWrittenAdmin):
+    list_display = ("job", "sheet", "row_number", "column", "message")
+    search_fields = ("message", "value")
+    raw_id_fields = ("job",)
+    show_full_result_count = False
+
+
+@admin.register(InquiryExport)
+class InquiryExportAdmin(ServiceWrittenAdmin):
+    list_display = ("id", "requested_by", "format", "status", "row_count", "created_at")
+    list_filter = ("status", "format")
+    list_select_related = ("requested_by",)
+
+
+@admin.register(FormSubmission)
+class FormSubmissionAdmin(ServiceWrittenAdmin):
+    list_display = ("token", "user", "created_at")
+    raw_id_fields = ("user",)
+
+
+@admin.register(AllocationRuleMember)
+class AllocationRuleMemberAdmin(ServiceWrittenAdmin):
+    list_display = ("rule", "salesperson", "daily_capacity", "position")
+    list_select_related = ("rule__account", "salesperson")
+
+
+@admin.register(AllocationRoute)
+class AllocationRouteAdmin(ServiceWrittenAdmin):
+    list_display = ("rule", "kind", "value", "salesperson")
+    list_filter = ("kind",)
+    list_select_related = ("rule__account", "salesperson")

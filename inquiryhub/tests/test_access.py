@@ -58,3 +58,27 @@ def test_chinese_is_the_default_language_and_english_is_available(cast, client_f
     assert "未分配询盘" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "Unassigned inquiries" in client.get("/").content.decode()
+
+
+def test_every_model_of_the_product_has_an_admin():
+    from django.apps import apps
+    from django.contrib import admin
+
+    missing = [
+        m._meta.label
+        for m in apps.get_models()
+        if m._meta.app_label in ("accounts", "inquiries", "reports") and m not in admin.site._registry
+    ]
+    assert missing == []
+
+
+@pytest.mark.django_db
+def test_the_operations_manager_opens_every_admin_list(cast, client_for):
+    from django.contrib import admin
+    from django.urls import reverse
+
+    client = client_for(cast["ops_manager"])
+    for model in admin.site._registry:
+        if model._meta.app_label in ("accounts", "inquiries", "reports"):
+            url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            assert client.get(url).status_code == 200, url
