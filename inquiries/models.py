@@ -6,6 +6,7 @@ reports; only the functions in inquiries/services.py write them.
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -158,6 +159,18 @@ class Inquiry(models.Model):
 
     def get_absolute_url(self):
         return reverse("inquiries:detail", args=[self.pk])
+
+    def clean(self):
+        # No order is won before its inquiry arrived: the monthly report counts on it.
+        if self.pk is not None and self.received_at is not None:
+            won = self.orders.filter(won_at__lt=self.received_at).aggregate(first=models.Min("won_at"))["first"]
+            if won is not None:
+                raise ValidationError(
+                    {
+                        "received_at": _("An order of this inquiry was won earlier, at %(won_at)s.")
+                        % {"won_at": timezone.localtime(won).strftime("%Y-%m-%d %H:%M")}
+                    }
+                )
 
     @property
     def is_inbound(self) -> bool:
@@ -361,6 +374,11 @@ class Order(models.Model):
 
     def __str__(self):
         return f"${self.amount_usd} {self.won_at:%Y-%m-%d}"
+
+    def clean(self):
+        # No order is won before its inquiry arrived: the monthly report counts on it.
+        if self.inquiry_id and self.won_at and self.won_at < self.inquiry.received_at:
+            raise ValidationError({"won_at": _("An order cannot be won before its inquiry arrived.")})
 
     @property
     def is_cancelled(self) -> bool:

@@ -198,6 +198,10 @@ def _condition(condition: Q) -> ExpressionWrapper:
     return ExpressionWrapper(condition, output_field=BooleanField())
 
 
+def _elapsed(since, until) -> ExpressionWrapper:
+    return ExpressionWrapper(until - since, output_field=DurationField())
+
+
 def _owner_as_of(as_of: dt.datetime) -> Case:
     """The owner as of T: the salesperson of the latest allocation with assigned_at ≤ T.
 
@@ -228,7 +232,16 @@ def _cohort_inquiries(
 ) -> QuerySet:
     """One row per inquiry received in [start, end): id, group keys (the owner as of T among them),
     0/1 flags as of T and its allocation delay. Date arithmetic is the ORM's, right on every database."""
-    qs = Inquiry.objects.filter(received_at__gte=start, received_at__lt=end).order_by()
+    # Elapsed times compared with a duration: on PostgreSQL a time plus '1 day' is calendar
+    # arithmetic per row, a difference of two times is not (a fifth of the month's counting).
+    qs = (
+        Inquiry.objects.filter(received_at__gte=start, received_at__lt=end)
+        .alias(
+            reply_wait=_elapsed(F("received_at"), F("first_reply_at")),
+            sales_wait=_elapsed(Greatest("received_at", "first_allocated_at"), F("first_reply_at")),
+        )
+        .order_by()
+    )
     if scope.kind == "account":
         qs = qs.filter(account_id=scope.account.pk)
     elif scope.kind == "salesperson":
@@ -248,17 +261,11 @@ def _cohort_inquiries(
         "grp_owner": _owner_as_of(as_of),
         "grp_rfq": _flag(Q(source=Source.RFQ)),
         "verdict": F("quality"),
-        "alloc_delay": ExpressionWrapper(F("first_allocated_at") - F("received_at"), output_field=DurationField()),
+        "alloc_delay": _elapsed(F("received_at"), F("first_allocated_at")),
         "replied_t": _condition(replied_by_t),
-        "reply_24h": _condition(
-            replied_by_t & Q(first_reply_at__lte=F("received_at") + dt.timedelta(hours=REPLY_HOURS))
-        ),
+        "reply_24h": _condition(replied_by_t & Q(reply_wait__lte=dt.timedelta(hours=REPLY_HOURS))),
         "allocated_t": _condition(allocated_by_t),
-        "sla_met": _condition(
-            allocated_by_t
-            & replied_by_t
-            & Q(first_reply_at__lte=Greatest("received_at", "first_allocated_at") + dt.timedelta(hours=sla_hours))
-        ),
+        "sla_met": _condition(allocated_by_t & replied_by_t & Q(sales_wait__lte=dt.timedelta(hours=sla_hours))),
     }
     if by_month:
         tz = timezone.get_default_timezone()
@@ -311,15 +318,25 @@ def cohort_counts(
 
 def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, window: dt.timedelta) -> QuerySet:
     """The orders that count for the inquiries received in [start, end), as of T, summed per
-    inquiry: won by T and within the window, not cancelled as of T (a few hundred rows a month)."""
+    inquiry: won by T and within the window, not cancelled as of T (a few hundred rows a month).
+
+    No order is won before its inquiry arrived (`Order.clean`, `Inquiry.clean`, the services and
+    the importer refuse it), so every order that counts was won in [start, end + window): read by
+    the won_at index, each looking its inquiry up once by id, instead of joining the month's
+    inquiries a second time (a third of a funnel's time; bench/report_bench.py). The lookup is a
+    scalar subquery, not EXISTS: the planner would turn an EXISTS back into that join.
+    """
+    counted_inquiry = Inquiry.objects.filter(
+        pk=OuterRef("inquiry_id"),
+        received_at__gte=start,
+        received_at__lt=end,
+        received_at__gt=ExpressionWrapper(OuterRef("won_at") - window, output_field=DateTimeField()),
+    )
     return (
-        Order.objects.filter(
-            inquiry__received_at__gte=start,
-            inquiry__received_at__lt=end,
-            won_at__lte=as_of,
-            won_at__lt=ExpressionWrapper(F("inquiry__received_at") + window, output_field=DateTimeField()),
-        )
+        Order.objects.filter(won_at__gte=start, won_at__lt=end + window, won_at__lte=as_of)
         .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
+        .alias(counted=Subquery(counted_inquiry.order_by().values("pk")[:1]))
+        .filter(counted__isnull=False)
         .order_by()
         .values("inquiry_id")
         .annotate(won_usd=Sum("amount_usd"))
@@ -451,20 +468,28 @@ def _median_delay_sql(connection, c_sql: str, c_params, scope: Scope) -> tuple[s
 
 
 def _fetch_tuned(connection, sql: str, params) -> list[tuple]:
-    """Run the cohort statement; on PostgreSQL with two planner settings for it alone.
+    """Run the cohort statement; on PostgreSQL with planner settings for it alone.
 
     The planner cannot estimate the groups of the owner as of T (a CASE over a subquery), takes
     every inquiry for a group of its own and overestimates the statement a hundredfold. On that
     estimate it compiled the statement with JIT (~0.9 s on a ~0.3 s statement) and sorted ~40,000
     wide rows per period to group them instead of hashing them into ~2,000 groups (+40 %;
-    bench/report_bench.py). Both settings are local to the statement's transaction.
+    bench/report_bench.py). On the same wrong estimate it never reads the month's inquiries with
+    parallel workers, though the counting is CPU work per row that splits well (−30 % with the
+    server's default two workers per query): the start-up costs are waived for this statement, so
+    that a month large enough for parallel scans (min_parallel_index_scan_size, the server's
+    default) gets them and a small one does not. All settings are local to the statement's
+    transaction; a server that allows no parallel workers runs it as before.
     """
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
     with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true)")
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
+            "set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true)"
+        )
         cursor.execute(sql, params)
         return cursor.fetchall()
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -171,6 +172,10 @@ def _diff(obj, values: dict[str, Any]) -> dict[str, list]:
             changes[name] = [_jsonable(old), _jsonable(value)]
             setattr(obj, name, value)
     return changes
+
+
+def _moves_received(inquiry: Inquiry, received: dt.datetime | None) -> bool:
+    return received is not None and received != inquiry.received_at
 
 
 class SheetImporter:
@@ -580,7 +585,13 @@ class InquiriesImporter(SheetImporter):
             inquiry_id__in=with_quality, side=QualityVerdict.Side.OPERATIONS
         ).order_by("decided_at", "id"):
             latest_decision[verdict.inquiry_id] = verdict
-        with_order = [i.pk for plan in plans if plan.won_at and (i := stored[id(plan)])]
+        # Orders of the rows that name one, and of those that move the time received: no order may
+        # end up won before its inquiry arrived (the report counts on it).
+        with_order = [
+            i.pk
+            for plan in plans
+            if (i := stored[id(plan)]) and (plan.won_at or _moves_received(i, plan.fields["received_at"]))
+        ]
         orders: dict[int, list[Order]] = {}
         for order in Order.objects.filter(inquiry_id__in=with_order).order_by("won_at", "id"):
             orders.setdefault(order.inquiry_id, []).append(order)
@@ -592,6 +603,15 @@ class InquiriesImporter(SheetImporter):
             if self.is_repeat(row, (plan.account.code, plan.external_id), "inquiry_id"):
                 continue
             inquiry = stored[id(plan)]
+            if inquiry is not None and _moves_received(inquiry, received := plan.fields["received_at"]):
+                won_earlier = [o.won_at for o in orders.get(inquiry.pk, []) if o.won_at < received]
+                if won_earlier:
+                    row.reject(
+                        "received_at",
+                        gettext_noop("An order of this inquiry was won earlier, at %(won_at)s."),
+                        won_at=timezone.localtime(min(won_earlier), self.ctx.tz).strftime("%Y-%m-%d %H:%M"),
+                    )
+                    continue
             given = {k: v for k, v in plan.fields.items() if v is not None}
             if inquiry is None:
                 inquiry = Inquiry(account=plan.account, external_id=plan.external_id, **given)

@@ -232,6 +232,35 @@ def test_a_changed_row_updates_only_what_differs_through_the_services(tmp_path, 
     assert AuditEvent.objects.get(action="order.update").changes["amount_usd"] == ["100.00", "150.50"]
 
 
+def test_a_row_cannot_move_the_time_received_after_an_order_of_the_inquiry(tmp_path, company):
+    header = ["inquiry_id", "account", "received_at", "buyer_name", "assigned_to", "won_at", "order_amount_usd"]
+    run_import(write_csv(tmp_path / "inquiries.csv", [header, ["Q1", "cn1", "2024-03-05 10:00", "Ann", "sales_a",
+                                                            "2024-03-20 09:00", "100"]]))  # fmt: skip
+    result = run_import(
+        write_csv(
+            tmp_path / "inquiries.csv",
+            [
+                header,
+                ["Q1", "cn1", "2024-03-21 10:00", "Ann Lee", "", "", ""],  # after its order: refused
+                ["Q1b", "cn1", "2024-03-21 10:00", "Bo", "", "", ""],
+            ],
+        )
+    )
+
+    assert problems(result.job) == [
+        ("inquiries", 2, "received_at", "An order of this inquiry was won earlier, at 2024-03-20 09:00.")
+    ]
+    assert counts(result) == {"inquiries": (1, 0, 0, 1)}
+    inquiry = Inquiry.objects.get(external_id="Q1")
+    assert (inquiry.received_at, inquiry.buyer_name) == (shanghai(2024, 3, 5, 10), "Ann")
+
+    # Moving it earlier, or later but not past the order, is a plain update.
+    result = run_import(write_csv(tmp_path / "inquiries.csv", [header, ["Q1", "cn1", "2024-03-20 09:00", "", "", "",
+                                                                     ""]]))  # fmt: skip
+    assert counts(result) == {"inquiries": (0, 1, 0, 0)}
+    assert Inquiry.objects.get(external_id="Q1").received_at == shanghai(2024, 3, 20, 9)
+
+
 def test_bad_rows_are_rejected_with_sheet_row_column_and_reason_and_good_rows_are_stored(tmp_path, company):
     rows = [
         INQUIRY_HEADER,

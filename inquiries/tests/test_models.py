@@ -1,6 +1,8 @@
+import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,3 +37,24 @@ def test_database_refuses_an_invalid_verdict_without_reason():
     inquiry = InquiryFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         QualityVerdict.objects.create(inquiry=inquiry, side="ops", verdict="invalid", reason="")
+
+
+@pytest.mark.django_db
+def test_no_order_is_won_before_its_inquiry_arrived_whichever_side_is_edited(english):
+    received = timezone.now() - dt.timedelta(days=10)
+    inquiry = InquiryFactory(received_at=received)
+    order = Order.objects.create(inquiry=inquiry, won_at=received + dt.timedelta(days=2), amount_usd=Decimal("10"))
+
+    inquiry.received_at = received + dt.timedelta(days=3)  # after its order
+    with pytest.raises(ValidationError) as caught:
+        inquiry.full_clean()
+    won = timezone.localtime(order.won_at).strftime("%Y-%m-%d %H:%M")
+    assert caught.value.message_dict == {"received_at": [f"An order of this inquiry was won earlier, at {won}."]}
+    inquiry.received_at = received + dt.timedelta(days=2)  # exactly at the order: fine
+    inquiry.full_clean()
+
+    order.refresh_from_db()
+    order.won_at = received - dt.timedelta(seconds=1)
+    with pytest.raises(ValidationError) as caught:
+        order.full_clean()
+    assert caught.value.message_dict == {"won_at": ["An order cannot be won before its inquiry arrived."]}
