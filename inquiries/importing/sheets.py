@@ -108,6 +108,9 @@ class ImportContext:
 
     def __init__(self, *, by: User | None, tz: dt.tzinfo, now: dt.datetime, job_id: int | None = None):
         self.by, self.tz, self.now, self.job_id = by, tz, now, job_id
+        # In the company's zone: parsed times carry it, and two times of one zone object compare
+        # twenty times faster than times of two zones (four comparisons a row).
+        self._latest = (now + FUTURE_SLACK).astimezone(tz)
         self._accounts: dict[str, Account | None] = {}
         self._users: dict[str, User | None] = {}
 
@@ -138,7 +141,7 @@ class ImportContext:
         self._users[user.username] = user
 
     def in_future(self, value: dt.datetime | None) -> bool:
-        return value is not None and value > self.now + FUTURE_SLACK
+        return value is not None and value > self._latest
 
 
 def _audit(*, action: str, target, summary: str, changes: dict, by: User | None, inquiry_id=None) -> AuditEvent:
@@ -573,11 +576,14 @@ class InquiriesImporter(SheetImporter):
         keys = {(plan.account.pk, plan.external_id) for plan in plans}
         existing = {
             (i.account_id, i.external_id): i
-            for i in Inquiry.objects.filter(
-                account_id__in={a for a, _e in keys}, external_id__in={e for _a, e in keys}
-            ).select_related("owner")
+            for i in Inquiry.objects.filter(account_id__in={a for a, _e in keys}, external_id__in={e for _a, e in keys})
             if (i.account_id, i.external_id) in keys
         }
+        # Their owners, one instance per person rather than one per row (select_related's).
+        owners = User.objects.in_bulk({i.owner_id for i in existing.values() if i.owner_id})
+        for inquiry in existing.values():
+            if inquiry.owner_id:
+                Inquiry.owner.field.set_cached_value(inquiry, owners[inquiry.owner_id])
         stored = {id(plan): existing.get((plan.account.pk, plan.external_id)) for plan in plans}
         with_quality = [i.pk for plan in plans if plan.quality and (i := stored[id(plan)])]
         latest_decision: dict[int, QualityVerdict] = {}

@@ -108,6 +108,8 @@ def test_an_amount_with_thousands_commas_reads_back_exactly(amount):
         ("2024/3/5 2:30 PM", dt.datetime(2024, 3, 5, 14, 30, tzinfo=SHANGHAI)),
         ("２０２４－０３－０５　１４：３０", dt.datetime(2024, 3, 5, 14, 30, tzinfo=SHANGHAI)),
         ("2024-03-05", dt.datetime(2024, 3, 5, tzinfo=SHANGHAI)),
+        ("2024-03-05T14:30", dt.datetime(2024, 3, 5, 14, 30, tzinfo=SHANGHAI)),
+        ("2024-03-05T14:30+08", dt.datetime(2024, 3, 5, 6, 30, tzinfo=UTC)),  # ISO's shape, with an offset
         ("2024-03-05T14:30:00+08:00", dt.datetime(2024, 3, 5, 6, 30, tzinfo=UTC)),
         ("2024-03-31T18:00:00Z", dt.datetime(2024, 3, 31, 18, 0, tzinfo=UTC)),
         ("2024-03-05 14:30 -0500", dt.datetime(2024, 3, 5, 19, 30, tzinfo=UTC)),
