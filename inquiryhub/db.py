@@ -8,8 +8,10 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from django.db import connections, models, router
+from django.utils import timezone
 
 
 def bulk_update_rows(model: type[models.Model], objs: Iterable[models.Model], fields: Sequence[str], *,
@@ -122,7 +124,16 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
         for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
             obj.pk = pk
     fields = list(meta.concrete_fields)
-    writers = [_copy_writer(field, connection) for field in fields]
+    # auto_now and auto_now_add: one time for the whole call (bulk_create takes one per object).
+    now = timezone.now()
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, field.attname, now)
+    times: dict[int, str] = {}  # COPY text by id() of the time object: the objects outlive the call
+    writers = [_copy_writer(field, connection, times) for field in fields]
+    names = [f.attname for f in fields]
+    values_of = operator.attrgetter(*names) if len(names) > 1 else lambda obj: (getattr(obj, names[0]),)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
     # copy_expert is psycopg2's own: wrap its errors as Django's, so that a dropped connection is
@@ -130,7 +141,8 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
     with connection.cursor() as cursor, connection.wrap_database_errors:
         for start in range(0, len(objs), batch_size):
             batch = objs[start : start + batch_size]
-            text = "".join("\t".join([write(obj) for write in writers]) + "\n" for obj in batch)
+            lines = (zip(writers, values_of(obj), strict=True) for obj in batch)
+            text = "".join("\t".join([write(value) for write, value in line]) + "\n" for line in lines)
             cursor.copy_expert(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN", io.StringIO(text))
     for obj in objs:
         obj._state.adding = False
@@ -166,21 +178,12 @@ def _prepare_related(model: type[models.Model], objs: list[models.Model]) -> Non
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], str]:
-    """A function giving the COPY text of `field` for an object, chosen once per field."""
-    attname = field.attname
-    if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-
-        def value_of(obj):
-            return field.pre_save(obj, add=True)
-
-    else:
-        value_of = operator.attrgetter(attname)
+def _copy_writer(field: models.Field, connection, times: dict[int, str]) -> Callable[[Any], str]:
+    """A function giving the COPY text of one of `field`'s values, chosen once per field."""
     if isinstance(field, models.JSONField):
         encoder = field.encoder
 
-        def write_json(obj):
-            value = value_of(obj)
+        def write_json(value):
             return "\\N" if value is None else json.dumps(value, cls=encoder).translate(_COPY_ESCAPES)
 
         return write_json
@@ -193,7 +196,15 @@ def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], st
     elif isinstance(field, (models.IntegerField, models.ForeignKey, models.AutoField)):
         usual, plain = int, str
     elif isinstance(field, models.DateTimeField):
-        usual, plain = dt.datetime, _aware_isoformat
+        # A batch shares many time objects (its creation time, times copied from row to row):
+        # each is written out once (isoformat is the dearest of these conversions).
+        def plain(value):
+            text = times.get(id(value))
+            if text is None:
+                text = times[id(value)] = value.isoformat() if value.tzinfo is not None else None
+            return text
+
+        usual = dt.datetime
     elif isinstance(field, models.DateField):
         usual, plain = dt.date, dt.date.isoformat
     elif isinstance(field, models.DecimalField):
@@ -201,8 +212,7 @@ def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], st
     else:
         usual, plain = None, None
 
-    def write(obj):
-        value = value_of(obj)
+    def write(value):
         if value is None:
             return "\\N"
         if value.__class__ is usual:
@@ -212,10 +222,6 @@ def _copy_writer(field: models.Field, connection) -> Callable[[models.Model], st
         return _copy_text(field.get_db_prep_save(value, connection))
 
     return write
-
-
-def _aware_isoformat(value: dt.datetime) -> str | None:
-    return value.isoformat() if value.tzinfo is not None else None  # a naive time: the field decides
 
 
 def _copy_text(value) -> str:

@@ -32,7 +32,19 @@ def test_new_rows_get_their_ids_auto_now_times_and_every_kind_of_value(sales_a):
         "X1", received, "王伟 '\"; --", "a\nb\tc\\N\r\\.", "new"
     )  # fmt: skip
     assert stored.created_at >= before and stored.updated_at >= before
+    assert inquiries[0].created_at == inquiries[2].updated_at == stored.created_at  # one time for the call
     assert not inquiries[0]._state.adding
+
+    # Each time object is written out once, and each row gets its own.
+    moments = [Inquiry(account=account, external_id=f"T{i}", received_at=received + dt.timedelta(minutes=i),
+                       first_allocated_at=received) for i in range(50)]  # fmt: skip
+    bulk_create_rows(Inquiry, moments)
+    assert list(
+        Inquiry.objects.filter(external_id__startswith="T").order_by("pk").values_list("received_at", flat=True)
+    ) == [received + dt.timedelta(minutes=i) for i in range(50)]
+    assert set(Inquiry.objects.filter(external_id__startswith="T").values_list("first_allocated_at", flat=True)) == {
+        received
+    }
 
     allocation = Allocation(inquiry=inquiries[0], salesperson=sales_a, reason=Allocation.Reason.IMPORT)
     order = Order(inquiry=inquiries[0], won_at=received, amount_usd=Decimal("12500.50"), trade_assurance=True)
