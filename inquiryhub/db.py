@@ -187,39 +187,58 @@ def _copy_writer(field: models.Field, connection, times: dict[int, str]) -> Call
             return "\\N" if value is None else json.dumps(value, cls=encoder).translate(_COPY_ESCAPES)
 
         return write_json
-    # The type the field's values usually have, and how to write it; anything else goes through
-    # the field's own preparation.
+
+    # Each kind of field gets a writer for its usual values (a str subclass such as a choice is
+    # text too); anything else goes through the field's own preparation.
+    def prepared(value):
+        return _copy_text(field.get_db_prep_save(value, connection))
+
     if isinstance(field, (models.CharField, models.TextField)):
-        usual, plain = str, operator.methodcaller("translate", _COPY_ESCAPES)
+
+        def write(value):
+            if value is None:
+                return "\\N"
+            return value.translate(_COPY_ESCAPES) if isinstance(value, str) else prepared(value)
+
     elif isinstance(field, models.BooleanField):
-        usual, plain = bool, lambda value: "t" if value else "f"
+
+        def write(value):
+            if value is None:
+                return "\\N"
+            return ("t" if value else "f") if value.__class__ is bool else prepared(value)
+
     elif isinstance(field, (models.IntegerField, models.ForeignKey, models.AutoField)):
-        usual, plain = int, str
+
+        def write(value):
+            if value is None:
+                return "\\N"
+            return str(value) if value.__class__ is int else prepared(value)
+
     elif isinstance(field, models.DateTimeField):
         # A batch shares many time objects (its creation time, times copied from row to row):
         # each is written out once (isoformat is the dearest of these conversions).
-        def plain(value):
+        def write(value):
+            if value is None:
+                return "\\N"
             text = times.get(id(value))
             if text is None:
-                text = times[id(value)] = value.isoformat() if value.tzinfo is not None else None
+                if value.__class__ is not dt.datetime or value.tzinfo is None:
+                    return prepared(value)  # a naive time: the field decides
+                text = times[id(value)] = value.isoformat()
             return text
 
-        usual = dt.datetime
-    elif isinstance(field, models.DateField):
-        usual, plain = dt.date, dt.date.isoformat
-    elif isinstance(field, models.DecimalField):
-        usual, plain = Decimal, str
-    else:
-        usual, plain = None, None
+    elif isinstance(field, (models.DateField, models.DecimalField)):
+        usual = dt.date if isinstance(field, models.DateField) else Decimal
 
-    def write(value):
-        if value is None:
-            return "\\N"
-        if value.__class__ is usual:
-            text = plain(value)
-            if text is not None:
-                return text
-        return _copy_text(field.get_db_prep_save(value, connection))
+        def write(value):
+            if value is None:
+                return "\\N"
+            return str(value) if value.__class__ is usual else prepared(value)
+
+    else:
+
+        def write(value):
+            return "\\N" if value is None else prepared(value)
 
     return write
 
