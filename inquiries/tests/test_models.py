@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from inquiries.models import Inquiry, Order, QualityVerdict
@@ -58,3 +58,27 @@ def test_no_order_is_won_before_its_inquiry_arrived_whichever_side_is_edited(eng
     with pytest.raises(ValidationError) as caught:
         order.full_clean()
     assert caught.value.message_dict == {"won_at": ["An order cannot be won before its inquiry arrived."]}
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_an_order_before_its_inquiry_even_when_written_around_the_services():
+    received = timezone.now() - dt.timedelta(days=10)
+    inquiry = InquiryFactory(received_at=received)
+    order = Order.objects.create(inquiry=inquiry, won_at=received + dt.timedelta(days=1), amount_usd=Decimal("10"))
+
+    def refused(write):
+        # PostgreSQL checks at commit, like the foreign keys; check_constraints() is that check, now.
+        with pytest.raises(IntegrityError, match="before its inquiry|after .*order"), transaction.atomic():
+            write()
+            connection.check_constraints()
+
+    refused(lambda: Inquiry.objects.filter(pk=inquiry.pk).update(received_at=received + dt.timedelta(days=2)))
+    refused(lambda: Order.objects.filter(pk=order.pk).update(won_at=received - dt.timedelta(seconds=1)))
+    refused(lambda: Order.objects.create(inquiry=inquiry, won_at=received - dt.timedelta(hours=1), amount_usd=1))
+
+    # An earlier arrival, a later order, or an order without an inquiry are fine.
+    Inquiry.objects.filter(pk=inquiry.pk).update(received_at=received - dt.timedelta(days=1))
+    Order.objects.filter(pk=order.pk).update(won_at=received + dt.timedelta(days=3))
+    Order.objects.create(won_at=received - dt.timedelta(days=30), amount_usd=5)
+    connection.check_constraints()
+    assert Order.objects.count() == 2
