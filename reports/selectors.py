@@ -238,7 +238,7 @@ def _cohort_inquiries(
     """One row per inquiry received in [start, end): id, group keys (the owner as of T among them),
     0/1 flags as of T and its allocation delay. Date arithmetic is the ORM's, right on every database."""
     # Elapsed times compared with a duration: on PostgreSQL a time plus '1 day' is calendar
-    # arithmetic per row, a difference of two times is not (a fifth of the month's counting).
+    # arithmetic per row, a difference of two times is plain subtraction.
     qs = (
         Inquiry.objects.filter(received_at__gte=start, received_at__lt=end)
         .alias(
@@ -325,8 +325,9 @@ def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
     """The orders that count for the inquiries received in [start, end), as of T, summed per
     inquiry: won by T and within the window, not cancelled as of T (a few hundred rows a month).
 
-    No order is won before its inquiry arrived (`Order.clean`, `Inquiry.clean`, the services and
-    the importer refuse it), so every order that counts was won in [start, end + window): read by
+    No order is won before its inquiry arrived (the services, the importer, `Order.clean`,
+    `Inquiry.clean` and the database's triggers refuse it, migration inquiries 0011), so every
+    order that counts was won in [start, end + window): read by
     the won_at index, each looking its inquiry up once by id, instead of joining the month's
     inquiries a second time (a third of a funnel's time; bench/report_bench.py). The lookup is a
     scalar subquery, not EXISTS: the planner would turn an EXISTS back into that join.
