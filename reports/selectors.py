@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from django.db import connections, transaction
 from django.db.models import (
@@ -321,13 +322,15 @@ def cohort_counts(
     return cohort
 
 
-def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime, window: dt.timedelta) -> QuerySet:
+def _won_per_inquiry(
+    *, start: dt.datetime, end: dt.datetime, until: dt.datetime, as_of: dt.datetime, window: dt.timedelta
+) -> QuerySet:
     """The orders that count for the inquiries received in [start, end), as of T, summed per
     inquiry: won by T and within the window, not cancelled as of T (a few hundred rows a month).
 
     No order is won before its inquiry arrived (the services, the importer, `Order.clean`,
     `Inquiry.clean` and the database's triggers refuse it, migration inquiries 0011), so every
-    order that counts was won in [start, end + window): read by
+    order that counts was won in [start, until), until = end + window: read by
     the won_at index, each looking its inquiry up once by id, instead of joining the month's
     inquiries a second time (a third of a funnel's time; bench/report_bench.py). The lookup is a
     scalar subquery, not EXISTS: the planner would turn an EXISTS back into that join.
@@ -339,7 +342,7 @@ def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
         received_at__gt=ExpressionWrapper(OuterRef("won_at") - window, output_field=DateTimeField()),
     )
     return (
-        Order.objects.filter(won_at__gte=start, won_at__lt=end + window, won_at__lte=as_of)
+        Order.objects.filter(won_at__gte=start, won_at__lt=until, won_at__lte=as_of)
         .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gt=as_of))
         .alias(counted=Subquery(counted_inquiry.order_by().values("pk")[:1]))
         .filter(counted__isnull=False)
@@ -348,6 +351,43 @@ def _won_per_inquiry(*, start: dt.datetime, end: dt.datetime, as_of: dt.datetime
         .annotate(won_usd=Sum("amount_usd"))
         .values("inquiry_id", "won_usd")
     )
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """Where a compiled statement takes one of the call's own values."""
+
+    name: str
+
+
+_COMPILED: dict[tuple, tuple[str, tuple]] = {}
+
+
+def compiled_sql(connection, shape: tuple, build: Callable[[], QuerySet], values: dict[str, Any]) -> tuple[str, list]:
+    """The SQL and parameters of the queryset `build()` returns.
+
+    Compiling the report's querysets is a tenth of the report (bench/report_bench.py), and their
+    SQL depends only on their `shape`, never on the times in `values`: on PostgreSQL the SQL is
+    kept per shape, with the place of each value among its parameters, and a later call of the
+    same shape only puts its own values in their places. Kept only when that is certain: every
+    parameter is one of `values` itself (the same object) or no time at all (a constant of the
+    shape), and no two values are the same object. Elsewhere, or when it is not certain, the
+    queryset is compiled every time.
+    """
+    key = (connection.vendor, *shape)
+    kept = _COMPILED.get(key)
+    if kept is not None:
+        sql, places = kept
+        return sql, [values[p.name] if isinstance(p, _Slot) else p for p in places]
+    sql, params = build().query.get_compiler(connection=connection).as_sql()
+    names = {id(value): name for name, value in values.items()}
+    if connection.vendor == "postgresql" and len(names) == len(values):
+        places = [_Slot(names[id(p)]) if id(p) in names else p for p in params]
+        if not any(isinstance(p, dt.date | dt.datetime | dt.time) for p in places):
+            if len(_COMPILED) >= 512:
+                _COMPILED.clear()
+            _COMPILED[key] = (sql, tuple(places))
+    return sql, list(params)
 
 
 def cohorts_counts(
@@ -372,7 +412,17 @@ def cohorts_counts(
     """
     window = dt.timedelta(days=window_days)
     connection = connections[Inquiry.objects.db]
-    compile_sql = lambda qs: qs.query.get_compiler(connection=connection).as_sql()  # noqa: E731
+    # Everything the compiled SQL depends on but the period's own times.
+    scope_ids = (scope.account.pk if scope.account else None, scope.salesperson.pk if scope.salesperson else None)
+    shape = (
+        connection.alias,
+        scope.kind,
+        *scope_ids,
+        window_days,
+        sla_hours,
+        by_month,
+        timezone.get_default_timezone_name(),
+    )
     keys = ["c.grp_account", "c.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
     group_by = ", ".join(keys)
     valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
@@ -391,17 +441,19 @@ def cohorts_counts(
     )
     selects, params = [], []
     for n, p in enumerate(periods):
-        inquiries = _cohort_inquiries(
-            start=p.start,
-            end=p.end,
-            as_of=p.as_of,
-            window=window,
-            sla_hours=sla_hours,
-            scope=scope,
-            by_month=by_month,
+        times = {"start": p.start, "end": p.end, "as_of": p.as_of}
+        c_sql, c_params = compiled_sql(
+            connection,
+            ("cohort", *shape),
+            lambda times=times: _cohort_inquiries(
+                **times, window=window, sla_hours=sla_hours, scope=scope, by_month=by_month
+            ),
+            times,
         )
-        c_sql, c_params = compile_sql(inquiries)
-        w_sql, w_params = compile_sql(_won_per_inquiry(start=p.start, end=p.end, as_of=p.as_of, window=window))
+        times = {**times, "until": p.end + window}
+        w_sql, w_params = compiled_sql(
+            connection, ("won", *shape), lambda times=times: _won_per_inquiry(**times, window=window), times
+        )
         median_sql, median_params = "NULL", []
         if n == median_of:
             median_sql, median_params = _median_delay_sql(connection, c_sql, c_params, scope)
