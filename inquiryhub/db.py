@@ -124,12 +124,14 @@ def bulk_create_rows(model: type[models.Model], objs: Iterable[models.Model], *,
         for obj, pk in zip(objs, reserve_ids(model, len(objs)), strict=True):
             obj.pk = pk
     fields = list(meta.concrete_fields)
-    # auto_now and auto_now_add: one time for the whole call (bulk_create takes one per object).
+    # auto_now and auto_now_add: one time for the whole call (bulk_create takes one per object);
+    # any other such field (a date) takes what its own pre_save gives, once.
     now = timezone.now()
     for field in fields:
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            value = now if isinstance(field, models.DateTimeField) else field.pre_save(objs[0], add=True)
             for obj in objs:
-                setattr(obj, field.attname, now)
+                setattr(obj, field.attname, value)
     times: dict[int, str] = {}  # COPY text by id() of the time object: the objects outlive the call
     writers = [_copy_writer(field, connection, times) for field in fields]
     names = [f.attname for f in fields]

@@ -383,7 +383,7 @@ def compiled_sql(connection, shape: tuple, build: Callable[[], QuerySet], values
     names = {id(value): name for name, value in values.items()}
     if connection.vendor == "postgresql" and len(names) == len(values):
         places = [_Slot(names[id(p)]) if id(p) in names else p for p in params]
-        if not any(isinstance(p, dt.date | dt.datetime | dt.time) for p in places):
+        if not any(isinstance(p, dt.date | dt.time) for p in places):  # datetimes are dates
             if len(_COMPILED) >= 512:
                 _COMPILED.clear()
             _COMPILED[key] = (sql, tuple(places))
