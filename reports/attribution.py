@@ -244,27 +244,202 @@ def decompose(before: Funnel, after: Funnel, *, revenue: bool = False) -> Change
 
 
 # ---------------------------------------------------------------------------------------------
-# The verdict
+# Noise: how sure each side's effect is (ATTRIBUTION.md §4)
+
+# 90 %, two-sided: a side's effect is clear when it is at least this many standard errors.
+Z_90 = Fraction(1645, 1000)
+
+
+@dataclass(frozen=True)
+class Noise:
+    """The variances of the two sides' order effects, exact (se = √variance)."""
+
+    operations_var: Fraction
+    sales_var: Fraction
+
+    @property
+    def operations_se(self) -> float:
+        return math.sqrt(self.operations_var)
+
+    @property
+    def sales_se(self) -> float:
+        return math.sqrt(self.sales_var)
+
+
+def _side_effects(x0: Sequence[Fraction | None], x1: Sequence[Fraction | None]) -> tuple[Fraction, Fraction]:
+    """(operations, sales) order effects of observed factors [I, q, r, k], after §3's undefined rule."""
+    effects = shapley_product(*fill_undefined(x0, x1))
+    return effects[0] + effects[1], effects[2] + effects[3]
+
+
+def _factor_variances(funnel: Funnel) -> list[Fraction | None]:
+    """Var(I) = max(I, 1) (Poisson); Var(p) of a ratio x/n by Agresti–Coull; None where undefined."""
+
+    def ratio(x: int, n: int) -> Fraction | None:
+        if n == 0:
+            return None
+        p = Fraction(x + 2, n + 4)
+        return p * (1 - p) / (n + 4)
+
+    return [
+        Fraction(max(funnel.inquiries, 1)),
+        ratio(funnel.valid, funnel.inquiries),
+        ratio(funnel.replied, funnel.valid),
+        ratio(funnel.won, funnel.replied),
+    ]
+
+
+def noise(before: Funnel, after: Funnel) -> Noise:
+    """The delta method over the eight observed factors, periods independent.
+
+    Each side's effect is linear in every single factor (each product holds a factor once, even
+    where an undefined ratio borrows the other period's value), so E(x + 1) − E(x) is its
+    derivative exactly. An undefined ratio has no variance of its own and is never moved.
+    """
+    observed = [before.factors(), after.factors()]
+    variances = [_factor_variances(before), _factor_variances(after)]
+    ops, sales = _side_effects(*observed)
+    ops_var = sales_var = Fraction(0)
+    for period in (0, 1):
+        for j, variance in enumerate(variances[period]):
+            if variance is None:
+                continue
+            moved = [list(observed[0]), list(observed[1])]
+            moved[period][j] += 1
+            ops_moved, sales_moved = _side_effects(*moved)
+            ops_var += (ops_moved - ops) ** 2 * variance
+            sales_var += (sales_moved - sales) ** 2 * variance
+    return Noise(ops_var, sales_var)
+
+
+def is_clear(effect: Fraction, variance: Fraction) -> bool:
+    """|E| ≥ 0.5 and |E| ≥ 1.645·se, compared exactly (squared)."""
+    return abs(effect) >= VERDICT_THRESHOLD and effect * effect >= Z_90 * Z_90 * variance
+
+
+# ---------------------------------------------------------------------------------------------
+# Who got the inquiries: the conversion effect split (§3)
+
+
+def conversion_split(before: dict, after: dict, conversion_effect: Fraction) -> tuple[Fraction, Fraction]:
+    """(allocation, own) parts of the conversion effect φ_k.
+
+    `before` and `after` map each salesperson (any key; `None` for unassigned) to (replied, won)
+    in the scope. k = Σ s_p·k_p with s_p = R_p/R; mix = Σ Δs_p·k̄_p, rate = Σ Δk_p·s̄_p and
+    mix + rate = k¹ − k⁰; φ_k is split in that proportion. Both 0 when either period has no
+    replied inquiry, when φ_k = 0 or when mix + rate = 0.
+    """
+    zero = Fraction(0)
+    r0 = sum(replied for replied, _won in before.values())
+    r1 = sum(replied for replied, _won in after.values())
+    if r0 == 0 or r1 == 0 or conversion_effect == 0:
+        return zero, zero
+    mix = rate = zero
+    for person in before.keys() | after.keys():
+        rp0, wp0 = before.get(person, (0, 0))
+        rp1, wp1 = after.get(person, (0, 0))
+        k0 = Fraction(wp0, rp0) if rp0 else None
+        k1 = Fraction(wp1, rp1) if rp1 else None
+        if k0 is None and k1 is None:
+            continue
+        k0 = k1 if k0 is None else k0
+        k1 = k0 if k1 is None else k1
+        s0, s1 = Fraction(rp0, r0), Fraction(rp1, r1)
+        mix += (s1 - s0) * (k0 + k1) / 2
+        rate += (k1 - k0) * (s0 + s1) / 2
+    if mix + rate == 0:
+        return zero, zero
+    allocation = conversion_effect * mix / (mix + rate)
+    return allocation, conversion_effect - allocation
+
+
+# ---------------------------------------------------------------------------------------------
+# The verdict (§5)
 
 
 @dataclass(frozen=True)
 class Verdict:
     kind: str  # "blame" | "credit" | "none"
     side: str | None  # "operations" | "sales" | "shared" | None
+    reason: str | None = None  # "within_noise" | "baseline_before_data" | None
 
 
-def verdict(orders: Change) -> Verdict:
-    """ATTRIBUTION.md §4, on exact values: a tie is a real tie, not a rounding accident."""
+WITHIN_NOISE = "within_noise"
+BASELINE_BEFORE_DATA = "baseline_before_data"
+
+
+def verdict(orders: Change, spread: Noise | None = None, *, baseline_in_data: bool = True) -> Verdict:
+    """ATTRIBUTION.md §5, on exact values: a tie is a real tie, not a rounding accident.
+
+    Without `spread` every effect counts as certain (only the half-order floor applies).
+    """
+    if not baseline_in_data:
+        return Verdict("none", None, BASELINE_BEFORE_DATA)
+    spread = spread or Noise(Fraction(0), Fraction(0))
     ops, sales = orders.operations, orders.sales
-    if abs(ops) < VERDICT_THRESHOLD and abs(sales) < VERDICT_THRESHOLD:
-        return Verdict("none", None)
+    clear = {"operations": is_clear(ops, spread.operations_var), "sales": is_clear(sales, spread.sales_var)}
+    kind = "blame" if orders.total <= 0 else "credit"
     if ops == sales:
-        side = "shared"
-    elif orders.total <= 0:
-        side = "operations" if ops < sales else "sales"
+        if clear["operations"] and clear["sales"]:
+            return Verdict(kind, "shared")
+        return Verdict("none", None, WITHIN_NOISE)
+    if kind == "blame":
+        candidate = "operations" if ops < sales else "sales"
     else:
-        side = "operations" if ops > sales else "sales"
-    return Verdict("blame" if orders.total <= 0 else "credit", side)
+        candidate = "operations" if ops > sales else "sales"
+    if not clear[candidate]:
+        return Verdict("none", None, WITHIN_NOISE)
+    return Verdict(kind, candidate)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rounding for display: the parts shown add up to the whole shown
+
+
+def _half_away(value: Fraction, places: int) -> int:
+    """round(value · 10^places), halves away from zero, as an integer number of units."""
+    scaled = value * 10**places
+    units = math.floor(abs(scaled) + Fraction(1, 2))
+    return units if scaled >= 0 else -units
+
+
+def apportion(parts: Sequence, whole, places: int = 1) -> list[Decimal]:
+    """Round `parts` to `places` decimals so that they add up to `whole` rounded (largest remainder).
+
+    Each part is floored to a unit of 10^−places; the units still missing go to the parts with the
+    largest remainders (taken from the smallest when the floors overshoot). Works on exact values
+    (int, Decimal, Fraction) and on the payload's floats (read as their shortest decimal).
+    """
+    exact = [_exact(p) for p in parts]
+    target = _half_away(_exact(whole), places)
+    scale = 10**places
+    floors = [math.floor(p * scale) for p in exact]
+    remainders = [p * scale - f for p, f in zip(exact, floors, strict=True)]
+    missing = target - sum(floors)
+    order = sorted(range(len(exact)), key=lambda i: remainders[i], reverse=missing > 0)
+    for i in order[: abs(missing)]:
+        floors[i] += 1 if missing > 0 else -1
+    quantum = Decimal(1).scaleb(-places)
+    return [(Decimal(units) * quantum).quantize(quantum) for units in floors]
+
+
+def _exact(value) -> Fraction:
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, Decimal):
+        return Fraction(value)
+    return Fraction(value)
+
+
+def rounded_orders(change: Change | dict, places: int = 1) -> dict[str, Decimal]:
+    """The orders change as shown: factors apportioned to the total, sides as sums of shown factors."""
+    get = change.__getitem__ if isinstance(change, dict) else change.effects.__getitem__
+    total = change["total"] if isinstance(change, dict) else change.total
+    shown = dict(zip(ORDER_FACTORS, apportion([get(n) for n in ORDER_FACTORS], total, places), strict=True))
+    shown["operations"] = shown["volume"] + shown["quality"]
+    shown["sales"] = shown["response"] + shown["conversion"]
+    shown["total"] = shown["operations"] + shown["sales"]
+    return shown
 
 
 def signed(value: Fraction | Decimal | int, places: int = 1) -> str:
@@ -276,11 +451,33 @@ def signed(value: Fraction | Decimal | int, places: int = 1) -> str:
     return f"+{rounded}" if rounded > 0 else f"−{-rounded}"
 
 
-def verdict_sentence_zh(orders: Change, result: Verdict, *, baseline_label: str | None = None) -> str:
-    """The verdict in Chinese, e.g. 订单比上月少 7 单：运营 +2.1（量 +2.6，质 −0.5），…。主要责任：业务。
+def margin(variance: Fraction) -> Decimal:
+    """1.645·se to one decimal: the ± shown beside a side's effect."""
+    return (Decimal("1.645") * Decimal(repr(math.sqrt(variance)))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class VerdictContext:
+    """What a verdict sentence needs beyond the change: its noise, and the baseline's place in the data."""
+
+    spread: Noise
+    baseline_in_data: bool = True
+    baseline_month: str = ""
+    data_start: str | None = None
+
+
+def verdict_sentence_zh(
+    orders: Change, result: Verdict, context: VerdictContext, *, baseline_label: str | None = None
+) -> str:
+    """The verdict in Chinese, e.g. 订单比上月少 5 单：运营 +2.3 ± 1.6（量 +2.5，质 −0.2），…。主要责任：业务。
 
     `baseline_label` names a baseline other than the previous month (e.g. "2026-01").
     """
+    if result.reason == BASELINE_BEFORE_DATA:
+        start = context.data_start or "—"
+        return (
+            f"对比月份早于数据起点：{context.baseline_month} 没有任何数据（数据从 {start} 开始），无法比较，不论功过。"
+        )
     delta = int(orders.total)
     than = f"比{baseline_label}" if baseline_label else "比上月"
     if delta < 0:
@@ -289,14 +486,17 @@ def verdict_sentence_zh(orders: Change, result: Verdict, *, baseline_label: str 
         head = f"订单{than}多 {delta} 单"
     else:
         head = f"订单与{baseline_label or '上月'}持平"
+    shown = rounded_orders(orders)
+    ops = f"运营 {signed(shown['operations'])} ± {margin(context.spread.operations_var)}"
+    sales = f"业务 {signed(shown['sales'])} ± {margin(context.spread.sales_var)}"
+    if result.kind == "none":
+        return f"{head}：双方的影响都在正常波动范围内（{ops}，{sales}），不论功过。"
     sides = (
-        f"运营 {signed(orders.operations)}（量 {signed(orders['volume'])}，质 {signed(orders['quality'])}），"
-        f"业务 {signed(orders.sales)}（回复 {signed(orders['response'])}，转化 {signed(orders['conversion'])}）"
+        f"{ops}（量 {signed(shown['volume'])}，质 {signed(shown['quality'])}），"
+        f"{sales}（回复 {signed(shown['response'])}，转化 {signed(shown['conversion'])}）"
     )
     side_zh = {"operations": "运营", "sales": "业务"}
-    if result.kind == "none":
-        tail = "双方影响都不到半单，不论功过。"
-    elif result.side == "shared":
+    if result.side == "shared":
         tail = "运营与业务责任相当。" if result.kind == "blame" else "运营与业务功劳相当。"
     elif result.kind == "blame":
         tail = f"主要责任：{side_zh[result.side]}。"
@@ -305,8 +505,16 @@ def verdict_sentence_zh(orders: Change, result: Verdict, *, baseline_label: str 
     return f"{head}：{sides}。{tail}"
 
 
-def verdict_sentence_en(orders: Change, result: Verdict, *, baseline_label: str | None = None) -> str:
+def verdict_sentence_en(
+    orders: Change, result: Verdict, context: VerdictContext, *, baseline_label: str | None = None
+) -> str:
     """The verdict in English, with the same numbers as the Chinese sentence."""
+    if result.reason == BASELINE_BEFORE_DATA:
+        start = context.data_start or "—"
+        return (
+            f"The baseline month is before the data starts: there is no data for {context.baseline_month} "
+            f"(the data starts in {start}), so there is nothing to compare with and no credit or blame."
+        )
     delta = int(orders.total)
     than = f"than {baseline_label}" if baseline_label else "than last month"
     if delta == 0:
@@ -315,14 +523,16 @@ def verdict_sentence_en(orders: Change, result: Verdict, *, baseline_label: str 
         count = abs(delta)
         noun = "order" if count == 1 else "orders"
         head = f"{count} {'fewer' if delta < 0 else 'more'} {noun} {than}"
-    sides = (
-        f"operations {signed(orders.operations)} (volume {signed(orders['volume'])}, "
-        f"quality {signed(orders['quality'])}), sales {signed(orders.sales)} "
-        f"(response {signed(orders['response'])}, conversion {signed(orders['conversion'])})"
-    )
+    shown = rounded_orders(orders)
+    ops = f"operations {signed(shown['operations'])} ± {margin(context.spread.operations_var)}"
+    sales = f"sales {signed(shown['sales'])} ± {margin(context.spread.sales_var)}"
     if result.kind == "none":
-        tail = "Neither side moved orders by half an order or more."
-    elif result.side == "shared":
+        return f"{head}: both sides are within normal variation ({ops}, {sales}); no credit or blame."
+    sides = (
+        f"{ops} (volume {signed(shown['volume'])}, quality {signed(shown['quality'])}), "
+        f"{sales} (response {signed(shown['response'])}, conversion {signed(shown['conversion'])})"
+    )
+    if result.side == "shared":
         tail = (
             "Operations and sales share the responsibility."
             if result.kind == "blame"
@@ -339,8 +549,12 @@ def verdict_sentence_en(orders: Change, result: Verdict, *, baseline_label: str 
 VERDICT_SENTENCES = {"zh-hans": verdict_sentence_zh, "en": verdict_sentence_en}
 
 
-def verdict_sentences(orders: Change, result: Verdict, *, baseline_label: str | None = None) -> dict[str, str]:
-    return {code: write(orders, result, baseline_label=baseline_label) for code, write in VERDICT_SENTENCES.items()}
+def verdict_sentences(
+    orders: Change, result: Verdict, context: VerdictContext, *, baseline_label: str | None = None
+) -> dict[str, str]:
+    return {
+        code: write(orders, result, context, baseline_label=baseline_label) for code, write in VERDICT_SENTENCES.items()
+    }
 
 
 def sentence_language(language: str | None) -> str:
@@ -405,13 +619,21 @@ def factors_json(funnel: Funnel) -> dict:
     }
 
 
-def orders_change_json(change: Change) -> dict:
-    return {
+def orders_change_json(change: Change, spread: Noise, split: tuple[Fraction, Fraction] | None = None) -> dict:
+    """The orders change with each side's standard error; with `split` (company and account
+    scopes and rows) the conversion effect's allocation and own parts."""
+    result = {
         "total": int(change.total),
         **{name: to_number(change[name]) for name in ORDER_FACTORS},
         "operations": to_number(change.operations),
         "sales": to_number(change.sales),
+        "operations_se": round(spread.operations_se, EFFECT_PLACES),
+        "sales_se": round(spread.sales_se, EFFECT_PLACES),
     }
+    if split is not None:
+        result["conversion_allocation"] = to_number(split[0])
+        result["conversion_own"] = to_number(split[1])
+    return result
 
 
 def revenue_change_json(change: Change) -> dict:

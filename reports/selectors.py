@@ -35,6 +35,7 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -54,9 +55,9 @@ from inquiries.models import Allocation, Inquiry, Order, Quality, RfqQuote, Sour
 from . import attribution as calc
 from .attribution import Funnel
 from .models import MonthlyReport, ReplyRateSnapshot
-from .periods import ReportParamError, ReportPeriod, add_months, iso, month_label, month_start
+from .periods import ReportParamError, ReportPeriod, add_months, iso, month_label, month_of, month_start
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2
 REPLY_HOURS = 24  # Alibaba's reply-rate clock
 ZERO_USD = Decimal("0.00")
 
@@ -240,8 +241,10 @@ def _cohort_inquiries(
     0/1 flags as of T and its allocation delay. Date arithmetic is the ORM's, right on every database."""
     # Elapsed times compared with a duration: on PostgreSQL a time plus '1 day' is calendar
     # arithmetic per row, a difference of two times is plain subtraction.
+    # A month as of T holds only the inquiries received by T (ATTRIBUTION.md §1): the same age on
+    # both sides, even when the database already has later rows.
     qs = (
-        Inquiry.objects.filter(received_at__gte=start, received_at__lt=end)
+        Inquiry.objects.filter(received_at__gte=start, received_at__lt=end, received_at__lte=as_of)
         .alias(
             reply_wait=_elapsed(F("received_at"), F("first_reply_at")),
             sales_wait=_elapsed(Greatest("received_at", "first_allocated_at"), F("first_reply_at")),
@@ -667,19 +670,41 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return calc.ratio_number(numerator, denominator)
 
 
-def _decomposition(baseline: Funnel, current: Funnel) -> dict:
+def _decomposition(
+    baseline: Funnel,
+    current: Funnel,
+    *,
+    baseline_in_data: bool,
+    people: tuple[dict, dict] | None = None,
+) -> dict:
+    """The split of one scope or row. `people` ((replied, won) per owner, baseline and current)
+    splits the conversion effect into allocation and own (company and account scopes and rows)."""
     orders = calc.decompose(baseline, current)
     revenue = calc.decompose(baseline, current, revenue=True)
-    result = calc.verdict(orders)
+    spread = calc.noise(baseline, current)
+    split = None if people is None else calc.conversion_split(*people, orders["conversion"])
+    result = calc.verdict(orders, spread, baseline_in_data=baseline_in_data)
     return {
         "funnel": {"current": calc.funnel_json(current), "baseline": calc.funnel_json(baseline)},
-        "orders_change": calc.orders_change_json(orders),
+        "orders_change": calc.orders_change_json(orders, spread, split),
         "revenue_change": calc.revenue_change_json(revenue),
         "factors": {"current": calc.factors_json(current), "baseline": calc.factors_json(baseline)},
-        "verdict": {"kind": result.kind, "side": result.side},
+        "verdict": {"kind": result.kind, "side": result.side, "reason": result.reason},
         "_orders": orders,
         "_verdict": result,
+        "_noise": spread,
     }
+
+
+def _replied_won(tallies: dict) -> dict:
+    """(replied, won) per owner, for the conversion split."""
+    return {owner: (t.replied, t.won) for owner, t in tallies.items() if t.replied or t.won}
+
+
+def data_start() -> dt.date | None:
+    """The month of the company's earliest recorded inquiry (any account, any source): one query."""
+    first = Inquiry.objects.aggregate(first=Min("received_at"))["first"]
+    return None if first is None else month_of(first)
 
 
 def _row_kpis(tally: Tally, orders: OrderTally) -> dict:
@@ -718,6 +743,9 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     by_owner: dict[int | None, Tally] = defaultdict(Tally)
     base_by_owner: dict[int | None, FunnelTally] = defaultdict(FunnelTally)
     rfq_by_owner: dict[int | None, RfqTally] = defaultdict(RfqTally)
+    # Per account and owner, for the conversion split of the account rows.
+    by_account_owner: dict[int, dict] = defaultdict(lambda: defaultdict(FunnelTally))
+    base_by_account_owner: dict[int, dict] = defaultdict(lambda: defaultdict(FunnelTally))
     for group in current_groups:
         if group.rfq:
             rfq_by_owner[group.owner_id].add(group)
@@ -725,11 +753,15 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         total.add(group)
         by_account[group.account_id].add(group)
         by_owner[group.owner_id].add(group)
+        by_account_owner[group.account_id][group.owner_id].add(group)
     for group in baseline_groups:
         if not group.rfq:
             base_total.add(group)
             base_by_account[group.account_id].add(group)
             base_by_owner[group.owner_id].add(group)
+            base_by_account_owner[group.account_id][group.owner_id].add(group)
+    start_month = data_start()
+    in_data = start_month is not None and period.baseline >= start_month
     owner_ids = {g.owner_id for g in current_groups} | {g.owner_id for g in baseline_groups}
     account_ids = {g.account_id for g in current_groups} | {g.account_id for g in baseline_groups}
 
@@ -759,7 +791,7 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
     if scope.kind != "salesperson":
         owner_rows.append((None, None))  # the contract's `unassigned` row
     for owner_id, user in owner_rows:
-        parts = _decomposition(base_by_owner[owner_id].funnel, by_owner[owner_id].funnel)
+        parts = _decomposition(base_by_owner[owner_id].funnel, by_owner[owner_id].funnel, baseline_in_data=in_data)
         rfq = rfq_by_owner[owner_id]
         salespeople.append(
             {
@@ -784,7 +816,15 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
 
     account_rows = []
     for account in accounts:
-        parts = _decomposition(base_by_account[account.pk].funnel, by_account[account.pk].funnel)
+        parts = _decomposition(
+            base_by_account[account.pk].funnel,
+            by_account[account.pk].funnel,
+            baseline_in_data=in_data,
+            people=(
+                _replied_won(base_by_account_owner[account.pk]),
+                _replied_won(by_account_owner[account.pk]),
+            ),
+        )
         kpis = _row_kpis(by_account[account.pk], orders_by_account[account.pk])
         kpis.update(_snapshot_json(account))
         account_rows.append(
@@ -804,9 +844,16 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
             }
         )
 
-    parts = _decomposition(base_total.funnel, total.funnel)
+    split = None if scope.kind == "salesperson" else (_replied_won(base_by_owner), _replied_won(by_owner))
+    parts = _decomposition(base_total.funnel, total.funnel, baseline_in_data=in_data, people=split)
     label = None if period.baseline_is_previous_month else month_label(period.baseline)
-    texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], baseline_label=label)
+    context = calc.VerdictContext(
+        spread=parts["_noise"],
+        baseline_in_data=in_data,
+        baseline_month=month_label(period.baseline),
+        data_start=month_label(start_month) if start_month else None,
+    )
+    texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], context, baseline_label=label)
     kpis = {
         "reply_24h_rate": _rate(total.reply_24h, total.valid),
         "sales_sla_rate": _rate(total.sla_met, total.allocated_valid),
@@ -843,12 +890,15 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         "baseline_as_of": iso(period.baseline_as_of),
         "window_days": period.window_days,
         "status": period.status,
+        "baseline_in_data": in_data,
+        "data_start": month_label(start_month) if start_month else None,
         "funnel": parts["funnel"],
         "orders_change": parts["orders_change"],
         "revenue_change": parts["revenue_change"],
         "verdict": {
             "kind": parts["verdict"]["kind"],
             "side": parts["verdict"]["side"],
+            "reason": parts["verdict"]["reason"],
             "text": texts[calc.sentence_language(get_language())],
             "texts": texts,
             "delta": parts["orders_change"]["total"],

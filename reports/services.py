@@ -6,17 +6,18 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
-from accounts.models import CompanySettings, Notification, Role, User
+from accounts.models import Account, CompanySettings, Notification, Role, User
 
 from .models import MonthlyReport
 from .periods import MAX_WINDOW_DAYS, ReportParamError, ReportPeriod, add_months, month_label, month_of, parse_month
-from .selectors import attribution_report, monthly_report_stored, monthly_trends, resolve_scope
+from .selectors import PAYLOAD_VERSION, attribution_report, monthly_report_stored, monthly_trends, resolve_scope
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,7 @@ def monthly_report_get(
     window_days: int | None = None,
     as_of: dt.datetime | None = None,
     recompute: bool = False,
+    store: bool = False,
     by: User | None = None,
 ) -> MonthlyReport:
     """The attribution report of `month` (ATTRIBUTION.md): stored if final, else freshly computed.
@@ -78,17 +80,16 @@ def monthly_report_get(
     - scope: "company", "account:CODE" or "salesperson:USERNAME".
     - window_days: defaults to CompanySettings.attribution_window_days.
     - as_of: T, aware; defaults to now. Not in the future, not before the month began.
-    - recompute: recompute and overwrite a stored final report (the explicit request the
-      contract asks for); `by` is recorded as who computed it.
+    - store: write the report (the scheduled job and operations' explicit recompute only; a
+      reader never writes). Only a report as of now is stored; a final row is replaced only
+      with `recompute` (the explicit request the contract asks for) or when it was stored in an
+      older shape of the payload. `by` is recorded as who computed it.
 
     A final report (T ≥ start(M+1) + w) is returned as stored when there is one; otherwise it
-    is computed and stored. A provisional report as of now is computed and stored (replacing
-    the previous provisional one); a provisional report as of an explicit earlier T is a view
-    of the past and is returned unsaved (pk None). A final row is never replaced by a
-    provisional one. `report.payload` is the §7 object plus extra keys (see
-    reports.selectors.attribution_report); serve it through `report_payload(report)` so that
-    `verdict.text` follows the reader's language. Raises ReportParamError (a ValueError with
-    a message for the user) for bad parameters.
+    is computed, and returned unsaved (pk None) unless `store`. `report.payload` is the §8
+    object plus extra keys (see reports.selectors.attribution_report); serve it through
+    `report_payload(report)` so that `verdict.text` follows the reader's language. Raises
+    ReportParamError (a ValueError with a message for the user) for bad parameters.
     """
     company = CompanySettings.load()
     resolved = resolve_scope(scope)
@@ -101,8 +102,9 @@ def monthly_report_get(
     }
     if period.status == FINAL and not recompute:
         stored = MonthlyReport.objects.filter(**key, status=FINAL).first()
-        if stored is not None:
+        if stored is not None and is_current(stored):
             return stored
+        recompute = stored is not None  # stored in an older shape: the job replaces it
     payload = attribution_report(period=period, scope=resolved, sla_hours=company.sales_sla_hours)
     values = {
         "as_of": period.as_of,
@@ -111,9 +113,14 @@ def monthly_report_get(
         "computed_at": timezone.now(),
         "computed_by": by if by is not None and by.pk else None,
     }
-    if period.status == PROVISIONAL and as_of is not None:
+    if not store or as_of is not None:
         return MonthlyReport(**key, **values)
     return _report_store(key=key, values=values, recompute=recompute, by=by)
+
+
+def is_current(report: MonthlyReport) -> bool:
+    """Whether a stored report has the payload shape this code writes (ATTRIBUTION.md v2)."""
+    return report.payload.get("payload_version") == PAYLOAD_VERSION
 
 
 @transaction.atomic
@@ -130,7 +137,7 @@ def _report_store(*, key: dict, values: dict, recompute: bool, by: User | None) 
         else:
             _audit_final(row, by=by, recomputed=False)
             return row
-    if row.status == FINAL and (not recompute or values["status"] != FINAL):
+    if row.status == FINAL and is_current(row) and (not recompute or values["status"] != FINAL):
         return row
     was_final = row.status == FINAL
     for name, value in values.items():
@@ -158,11 +165,17 @@ def _audit_final(report: MonthlyReport, *, by: User | None, recomputed: bool) ->
     )
 
 
+# A report computed for a reader (none stored yet, or not of the stored kind) is kept this long in
+# the cache, under its parameters: only the company's own window, so the keys stay a bounded set
+# (months × baselines × scopes), each expiring.
+READ_CACHE_SECONDS = 300
+
+
 def monthly_report_read(*, month: dt.date, baseline: dt.date | None = None, scope: str = "company") -> MonthlyReport:
-    """The report the pages show: the stored row of (month, scope, baseline, company window) as it
-    is stored, with its trend lines. It is computed (and stored) only when none is stored yet, or
-    when a stored provisional one has passed its final date without the nightly job freezing it.
-    Raises ReportParamError for a month that has not begun or a baseline not before the month.
+    """The report the pages show, never writing: the stored row of (month, scope, baseline, company
+    window) with its trend lines when the scheduled job has stored a current one; otherwise the
+    report counted now (unsaved, kept a few minutes in the cache). Raises ReportParamError for a
+    month that has not begun or a baseline not before the month.
     """
     company = CompanySettings.load()
     resolved = resolve_scope(scope)
@@ -170,10 +183,31 @@ def monthly_report_read(*, month: dt.date, baseline: dt.date | None = None, scop
     report = monthly_report_stored(
         month=period.month, baseline=period.baseline, scope=resolved.key, window_days=period.window_days
     )
-    if report is None or (report.status == PROVISIONAL and period.status == FINAL):
-        report = monthly_report_get(month=period.month, baseline=period.baseline, scope=resolved.key)
-    if "trends" not in report.payload:
-        monthly_report_trends_attach(report=report)
+    if report is not None and is_current(report) and not (report.status == PROVISIONAL and period.status == FINAL):
+        if "trends" not in report.payload:
+            report.payload = {**report.payload, "trends": _trends(report)}
+        return report
+    labels = f"{month_label(period.month)}:{month_label(period.baseline)}"
+    cache_key = f"report:{labels}:{resolved.key}:{period.window_days}:v{PAYLOAD_VERSION}"
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return MonthlyReport(**cached)
+    report = monthly_report_get(month=period.month, baseline=period.baseline, scope=resolved.key)
+    report.payload = {**report.payload, "trends": _trends(report)}
+    cache.set(
+        cache_key,
+        {
+            "month": report.month,
+            "baseline": report.baseline,
+            "scope": report.scope,
+            "window_days": report.window_days,
+            "as_of": report.as_of,
+            "status": report.status,
+            "payload": report.payload,
+            "computed_at": report.computed_at,
+        },
+        READ_CACHE_SECONDS,
+    )
     return report
 
 
@@ -183,7 +217,7 @@ def monthly_report_recompute(
     """Operations' explicit request: count the report again as of now, overwrite the stored row
     (even a final one) and audit who asked."""
     with transaction.atomic():
-        report = monthly_report_get(month=month, baseline=baseline, scope=scope, recompute=True, by=by)
+        report = monthly_report_get(month=month, baseline=baseline, scope=scope, recompute=True, store=True, by=by)
         monthly_report_trends_attach(report=report)
         # A final row's recomputation is audited by _report_store; a provisional one's is audited here.
         if report.status == PROVISIONAL:
@@ -202,20 +236,25 @@ def monthly_report_trends_attach(*, report: MonthlyReport) -> MonthlyReport:
     """Keep the 12-month trend lines in a stored report, counted as of its own T, so that the page
     reads them instead of counting a year of inquiries on every view. An unsaved report just gets
     them; a stored one is updated only if nobody recomputed it meanwhile."""
-    payload = dict(report.payload)
-    payload["trends"] = monthly_trends(
-        end_month=report.month, scope=report.scope, as_of=report.as_of, window_days=report.window_days
-    )
+    payload = {**report.payload, "trends": _trends(report)}
     if report.pk is not None:
         MonthlyReport.objects.filter(pk=report.pk, computed_at=report.computed_at).update(payload=payload)
     report.payload = payload
     return report
 
 
+def _trends(report: MonthlyReport) -> list[dict]:
+    return monthly_trends(
+        end_month=report.month, scope=report.scope, as_of=report.as_of, window_days=report.window_days
+    )
+
+
 def reports_due_for_recompute(*, now: dt.datetime | None = None) -> list[dict]:
-    """Keys (plain values) of the reports the nightly job recomputes: the company report of every
-    month still provisional (or final for less than a week, so that it gets frozen even after
-    a missed night), and every other stored provisional report, whatever its scope."""
+    """Keys (plain values) of the reports the nightly job stores: the canonical ones (the company
+    and each active account, against the previous month, in the company's window) of every month
+    still provisional (or final for less than a week, so that it gets frozen even after a missed
+    night); every other stored provisional report (operations recomputed it); and every stored
+    report written in an older shape of the payload."""
     now = now or timezone.now()
     window_days = CompanySettings.load().attribution_window_days
     default_months = []
@@ -223,25 +262,32 @@ def reports_due_for_recompute(*, now: dt.datetime | None = None) -> list[dict]:
     while _final_at(month, window_days) > now - dt.timedelta(days=7):
         default_months.append(month)
         month = add_months(month, -1)
-    keys = [
-        {"month": month_label(m), "scope": "company", "baseline": None, "window_days": None} for m in default_months
+    scopes = ["company"] + [
+        f"account:{code}"
+        for code in Account.objects.filter(is_active=True).values_list("code", flat=True).order_by("code")
     ]
-    for row in MonthlyReport.objects.filter(status=PROVISIONAL).order_by("month", "scope", "baseline", "window_days"):
+    keys = [
+        {"month": month_label(m), "scope": scope, "baseline": None, "window_days": None}
+        for m in default_months
+        for scope in scopes
+    ]
+    canonical = {(k["month"], k["scope"]) for k in keys}
+    for row in MonthlyReport.objects.order_by("month", "scope", "baseline", "window_days"):
         is_default = (
-            row.scope == "company"
+            (month_label(row.month), row.scope) in canonical
             and row.baseline == add_months(row.month, -1)
             and row.window_days == window_days
-            and row.month in default_months
         )
-        if not is_default:
-            keys.append(
-                {
-                    "month": month_label(row.month),
-                    "scope": row.scope,
-                    "baseline": month_label(row.baseline),
-                    "window_days": row.window_days,
-                }
-            )
+        if is_default or (row.status == FINAL and is_current(row)):
+            continue
+        keys.append(
+            {
+                "month": month_label(row.month),
+                "scope": row.scope,
+                "baseline": month_label(row.baseline),
+                "window_days": row.window_days,
+            }
+        )
     return keys
 
 
@@ -258,7 +304,7 @@ def monthly_report_email(*, month: dt.date | None = None, now: dt.datetime | Non
     """
     now = now or timezone.now()
     month = month or add_months(month_of(now), -1)
-    report = monthly_report_get(month=month)
+    report = monthly_report_get(month=month, store=True)
     # Claim, notify and send in one transaction: a failed send leaves nothing behind for the retry,
     # and a second run waits on the row lock, then finds the report already sent.
     with transaction.atomic():

@@ -30,7 +30,7 @@ def compute_month(
     """Compute and store one report as of now (a stored final one is left as it is); its id."""
     try:
         report = monthly_report_get(
-            month=parse_month(month), baseline=month_param(baseline), scope=scope, window_days=window_days
+            month=parse_month(month), baseline=month_param(baseline), scope=scope, window_days=window_days, store=True
         )
     except ReportParamError as exc:
         # A stored report whose account or salesperson has gone: nothing to retry.

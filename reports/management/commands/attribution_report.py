@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 window_days=params["window_days"],
                 as_of=params["as_of"],
                 recompute=options["recompute"],
+                store=options["recompute"],
             )
         except ReportParamError as exc:
             raise CommandError(str(exc)) from None
