@@ -151,3 +151,38 @@ class ReportChoicesForm(forms.Form):
         if data.get("account"):
             params["account"] = data["account"]
         return params
+
+
+class DrilldownForm(forms.Form):
+    """The figure a link on the report stands for: the month's inquiries as of T (in the path and
+    `as_of`), at a funnel stage, of an account and of an owner as of T, or the RFQ line."""
+
+    KINDS = ("inquiries", "quotes")
+
+    as_of = forms.CharField(max_length=40)
+    window_days = forms.IntegerField(min_value=1, max_value=MAX_WINDOW_DAYS)
+    stage = forms.ChoiceField(choices=[(s, s) for s in ("inquiries", "valid", "replied", "won")], required=False)
+    account = forms.IntegerField(min_value=1, required=False)
+    owner = forms.CharField(max_length=20, required=False)
+    rfq = forms.BooleanField(required=False)
+    kind = forms.ChoiceField(choices=[(k, k) for k in KINDS], required=False)
+
+    def clean_as_of(self):
+        try:
+            return parse_instant(self.cleaned_data["as_of"])
+        except ReportParamError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_owner(self):
+        value = (self.cleaned_data.get("owner") or "").strip()
+        if not value:
+            return None
+        if value == "none" or value.isdigit():
+            return value if value == "none" else int(value)
+        raise forms.ValidationError(_("The owner is a user id or none."))
+
+    def clean(self):
+        data = super().clean()
+        data["stage"] = data.get("stage") or "inquiries"
+        data["kind"] = data.get("kind") or "inquiries"
+        return data

@@ -46,3 +46,32 @@ def inquiry_list_url(
         params["state"] = state
     url = reverse("inquiries:list")
     return f"{url}?{urlencode(params)}" if params else url
+
+
+def drilldown_url(
+    *,
+    month: dt.date,
+    as_of: str,
+    window_days: int,
+    stage: str = "inquiries",
+    account_id: int | None = None,
+    owner_id: int | str | None = None,
+    rfq: bool = False,
+    kind: str = "inquiries",
+) -> str:
+    """The inquiries (or RFQ quotes) behind one figure of a report: the month's cohort as of T
+    (`as_of`, ISO), at a funnel stage, of an account and of an owner as of T. The list's count
+    is the figure (reports.selectors.cohort_inquiries)."""
+    params: dict[str, str | int] = {"as_of": as_of, "window_days": window_days}
+    if kind != "inquiries":
+        params["kind"] = kind
+    elif stage != "inquiries":
+        params["stage"] = stage
+    if account_id is not None:
+        params["account"] = account_id
+    if owner_id is not None:
+        params["owner"] = owner_id
+    if rfq:
+        params["rfq"] = 1
+    url = reverse("reports:drilldown", args=[f"{month:%Y-%m}"])
+    return f"{url}?{urlencode(params)}"

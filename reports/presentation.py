@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import attribution as calc
 from . import charts, formatting
-from .links import UNASSIGNED, inquiry_list_url
+from .links import UNASSIGNED, drilldown_url
 from .models import MonthlyReport
 from .periods import parse_month
 from .selectors import report_payload
 
 FUNNEL_STAGES = ("inquiries", "valid", "replied", "won")
-# The inquiry list filters by today's state; "won" is the one funnel stage it can express.
-STAGE_STATE = {"won": "won"}
+OPERATIONS_FACTORS = ("volume", "quality")
 
 
 def stage_labels() -> dict[str, str]:
@@ -67,6 +68,10 @@ class ReportView:
         return timezone.localtime(dt.datetime.fromisoformat(self.payload["as_of"]))
 
     @property
+    def baseline_as_of(self) -> dt.datetime:
+        return timezone.localtime(dt.datetime.fromisoformat(self.payload["baseline_as_of"]))
+
+    @property
     def waterfalls(self) -> list[tuple[str, dict, str | None]]:
         """(title, steps, chart) of the orders change and the revenue change."""
         return [
@@ -95,26 +100,31 @@ def report_view(
     give the inquiry list's filter values for the links."""
     payload = report_payload(report, language=language)
     month, baseline = parse_month(payload["month"]), parse_month(payload["baseline"])
-    scope_account = payload["scope"].partition(":")[2] if payload["scope"].startswith("account:") else None
-    scope_account_id = account_ids.get(scope_account) if scope_account else None
+    kind, _sep, name = payload["scope"].partition(":")
+    scope_filters = {
+        "account_id": account_ids.get(name) if kind == "account" else None,
+        "owner_id": user_ids.get(name) if kind == "salesperson" else None,
+    }
+    current = Cohort(month, payload["as_of"], payload["window_days"])
+    base = Cohort(baseline, payload["baseline_as_of"], payload["window_days"])
 
     view = ReportView(
         report=report,
         payload=payload,
         month=month,
         baseline=baseline,
-        funnel=_funnel_rows(payload["funnel"], month=month, baseline=baseline, account_id=scope_account_id),
+        funnel=_funnel_rows(payload["funnel"], current=current, baseline=base, filters=scope_filters),
         orders_steps=_steps(payload["orders_change"], places=1),
         revenue_steps=_steps(payload["revenue_change"], places=0),
         accounts=[
-            _account_row(row, month=month, account_id=account_ids.get(row["code"])) for row in payload["accounts"]
+            _account_row(row, cohort=current, account_id=account_ids.get(row["code"])) for row in payload["accounts"]
         ],
         salespeople=[
             _salesperson_row(
                 row,
-                month=month,
+                cohort=current,
                 owner=UNASSIGNED if row["username"] is None else user_ids.get(row["username"]),
-                account_id=scope_account_id,
+                account_id=scope_filters["account_id"],
             )
             for row in payload["salespeople"]
         ],
@@ -140,52 +150,93 @@ def report_view(
     return view
 
 
-def _funnel_rows(funnel: dict, *, month: dt.date, baseline: dt.date, account_id: int | None) -> list[dict]:
+@dataclass(frozen=True)
+class Cohort:
+    """A month's inquiries as the report counts them: as of T, orders within the window."""
+
+    month: dt.date
+    as_of: str
+    window_days: int
+
+    def url(self, **filters) -> str:
+        return drilldown_url(month=self.month, as_of=self.as_of, window_days=self.window_days, **filters)
+
+
+def _funnel_rows(funnel: dict, *, current: Cohort, baseline: Cohort, filters: dict) -> list[dict]:
     labels = stage_labels()
     rows = []
     for stage in (*FUNNEL_STAGES, "revenue_usd"):
-        current, base = funnel["current"][stage], funnel["baseline"][stage]
-        state = STAGE_STATE.get(stage if stage != "revenue_usd" else "won")
+        now, base = funnel["current"][stage], funnel["baseline"][stage]
+        link_stage = "won" if stage == "revenue_usd" else stage
         rows.append(
             {
                 "stage": stage,
                 "label": labels[stage],
-                "current": current,
+                "current": now,
                 "baseline": base,
-                "change": current - base,
+                "change": now - base,
                 "money": stage == "revenue_usd",
-                "current_url": inquiry_list_url(month=month, account_id=account_id, state=state),
-                "baseline_url": inquiry_list_url(month=baseline, account_id=account_id, state=state),
+                "current_url": current.url(stage=link_stage, **filters),
+                "baseline_url": baseline.url(stage=link_stage, **filters),
             }
         )
     return rows
 
 
-def _steps(change: dict, *, places: int) -> list[dict]:
+def _steps(change: dict, *, places: int) -> dict:
+    """The factors of a change as shown: rounded so that the parts add up to the whole shown
+    (largest remainder), the sides as the sums of their shown factors; for orders, each side's
+    ± (1.645·se) and the conversion effect's split between allocation and own."""
     labels = charts.factor_labels()
-    steps = []
-    for name in ("volume", "quality", "response", "conversion", "order_value"):
-        if name in change:
-            side = "operations" if name in ("volume", "quality") else "sales"
-            steps.append({"name": name, "label": labels[name], "value": change[name], "side": side, "places": places})
-    return {
-        "factors": steps,
-        "operations": change["operations"],
-        "sales": change["sales"],
-        "total": change["total"],
+    names = [n for n in ("volume", "quality", "response", "conversion", "order_value") if n in change]
+    shown = dict(zip(names, calc.apportion([change[n] for n in names], change["total"], places), strict=True))
+    operations = sum((v for n, v in shown.items() if n in OPERATIONS_FACTORS), Decimal(0))
+    sales = sum((v for n, v in shown.items() if n not in OPERATIONS_FACTORS), Decimal(0))
+    steps = {
+        "factors": [
+            {
+                "name": name,
+                "label": labels[name],
+                "value": float(shown[name]),
+                "side": "operations" if name in OPERATIONS_FACTORS else "sales",
+                "places": places,
+            }
+            for name in names
+        ],
+        "operations": float(operations),
+        "sales": float(sales),
+        "total": float(operations + sales),
         "places": places,
     }
+    if "operations_se" in change:
+        steps["operations_margin"] = margin(change["operations_se"])
+        steps["sales_margin"] = margin(change["sales_se"])
+    if "conversion_allocation" in change:
+        allocation, own = calc.apportion(
+            [change["conversion_allocation"], change["conversion_own"]], shown["conversion"], places
+        )
+        steps["conversion_allocation"], steps["conversion_own"] = float(allocation), float(own)
+    return steps
 
 
-def _links(month: dt.date, **filters) -> dict[str, str]:
-    links = {stage: inquiry_list_url(month=month, state=STAGE_STATE.get(stage), **filters) for stage in FUNNEL_STAGES}
-    links["rfq"] = inquiry_list_url(month=month, source="rfq", **filters)
+def margin(se: float | None) -> float | None:
+    """The ± shown beside a side's effect: 1.645·se (90 %), one decimal."""
+    return None if se is None else float(calc.Z_90) * se
+
+
+def _links(cohort: Cohort, **filters) -> dict[str, str]:
+    links = {stage: cohort.url(stage=stage, **filters) for stage in FUNNEL_STAGES}
+    links["rfq"] = cohort.url(rfq=True, **filters)
+    links["rfq_won"] = cohort.url(rfq=True, stage="won", **filters)
+    links["quotes"] = cohort.url(kind="quotes", **filters)
     return links
 
 
 def _row_numbers(row: dict) -> dict:
     current = row["funnel"]["current"]
     change = row["orders_change"]
+    steps = _steps(change, places=1)
+    orders_won = row["kpis"].get("orders_won_in_month")
     return {
         "inquiries": current["inquiries"],
         "valid": current["valid"],
@@ -195,30 +246,35 @@ def _row_numbers(row: dict) -> dict:
         "baseline_won": row["funnel"]["baseline"]["won"],
         "conversion": None if not current["replied"] else current["won"] / current["replied"],
         "orders_change": change["total"],
-        "operations_effect": change["operations"],
-        "sales_effect": change["sales"],
+        "operations_effect": steps["operations"],
+        "sales_effect": steps["sales"],
+        "operations_margin": steps.get("operations_margin"),
+        "sales_margin": steps.get("sales_margin"),
+        "conversion_allocation": steps.get("conversion_allocation"),
+        "conversion_own": steps.get("conversion_own"),
         "verdict": row["verdict"],
         "reply_24h_rate": row["kpis"].get("reply_24h_rate"),
         "sales_sla_rate": row["kpis"].get("sales_sla_rate"),
-        "ta_share": row["kpis"].get("ta_share"),
+        # A share of no orders is no share: empty, not 0 %.
+        "ta_share": row["kpis"].get("ta_share") if orders_won else None,
         "ta_orders": row["kpis"].get("ta_orders"),
-        "orders_won_in_month": row["kpis"].get("orders_won_in_month"),
+        "orders_won_in_month": orders_won,
     }
 
 
-def _account_row(row: dict, *, month: dt.date, account_id: int | None) -> dict:
+def _account_row(row: dict, *, cohort: Cohort, account_id: int | None) -> dict:
     return {
         "name": row["display_name"],
         "code": row["code"],
         "kind": row["kind"],
         "is_sub": row["kind"] == "sub",
         "alibaba_reply_rate": row["kpis"].get("alibaba_reply_rate"),
-        "links": _links(month, account_id=account_id),
+        "links": _links(cohort, account_id=account_id),
         **_row_numbers(row),
     }
 
 
-def _salesperson_row(row: dict, *, month: dt.date, owner, account_id: int | None) -> dict:
+def _salesperson_row(row: dict, *, cohort: Cohort, owner, account_id: int | None) -> dict:
     rfq = row["rfq"]
     return {
         "name": row["display_name"] or _("Unassigned"),
@@ -227,7 +283,7 @@ def _salesperson_row(row: dict, *, month: dt.date, owner, account_id: int | None
         "is_active": row["is_active"],
         "rfq": rfq,
         "rfq_quota_used": None if not rfq["quota"] else rfq["quotes"] / rfq["quota"],
-        "links": _links(month, owner_id=owner, account_id=account_id),
+        "links": _links(cohort, owner_id=owner, account_id=account_id),
         "factors": row["orders_change"],
         "funnel_baseline": row["funnel"]["baseline"],
         **_row_numbers(row),
@@ -269,18 +325,23 @@ def salesperson_month(payload: dict, *, username: str) -> dict | None:
 
 def _personal_verdict(row: dict) -> str:
     """What the report says about the salesperson, in the second person."""
-    kind, side = row["verdict"]["kind"], row["verdict"]["side"]
-    change = row["orders_change"]
+    kind, side, reason = row["verdict"]["kind"], row["verdict"]["side"], row["verdict"].get("reason")
+    steps = _steps(row["orders_change"], places=1)
     numbers = {
-        "own": formatting.signed(change["sales"]),
-        "allocation": formatting.signed(change["operations"]),
-        "total": formatting.signed(change["total"], 0),
+        "own": formatting.signed(steps["sales"]),
+        "allocation": formatting.signed(steps["operations"]),
+        "own_margin": formatting.number(steps.get("sales_margin"), 1),
+        "allocation_margin": formatting.number(steps.get("operations_margin"), 1),
+        "total": formatting.signed(row["orders_change"]["total"], 0),
     }
+    if reason == "baseline_before_data":
+        return _("The baseline month is before the data starts: there is nothing to compare with, no credit or blame.")
     if kind == "none":
         return (
             _(
-                "The report neither credits nor blames you: your replies and conversion moved your orders by "
-                "%(own)s, the inquiries operations gave you by %(allocation)s."
+                "The report neither credits nor blames you: both effects are within normal variation (your replies "
+                "and conversion %(own)s ± %(own_margin)s, the inquiries operations gave you %(allocation)s ± "
+                "%(allocation_margin)s)."
             )
             % numbers
         )

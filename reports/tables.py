@@ -29,18 +29,23 @@ class CountColumn(tables.Column):
 class EffectColumn(tables.Column):
     """A signed effect in orders, coloured by its sign."""
 
-    def __init__(self, *args, places: int = 1, **kwargs):
+    def __init__(self, *args, places: int = 1, margin: str | None = None, **kwargs):
         self.places = places
+        self.margin = margin  # the record's key of the ± shown beside the effect
         kwargs.setdefault("attrs", NUM)
         kwargs.setdefault("default", "—")
         super().__init__(*args, **kwargs)
 
-    def render(self, value):
-        return format_html(
+    def render(self, value, record):
+        effect = format_html(
             '<span class="{}">{}</span>',
             formatting.sign_class(value, self.places),
             formatting.signed(value, self.places),
         )
+        margin = record.get(self.margin) if self.margin else None
+        if margin is None:
+            return effect
+        return format_html('{} <span class="margin muted small">±&nbsp;{}</span>', effect, formatting.number(margin, 1))
 
 
 class RateColumn(tables.Column):
@@ -88,11 +93,12 @@ class AccountReportTable(ReportTable):
     revenue_usd = MoneyColumn(verbose_name=_("Revenue (USD)"))
     reply_24h_rate = RateColumn(verbose_name=_("Reply within 24 h"))
     conversion = RateColumn(verbose_name=_("Conversion"))
-    ta_share = RateColumn(verbose_name=_("Trade-assurance share"))
+    orders_won_in_month = tables.Column(verbose_name=_("Orders won in the month"), attrs=NUM)
+    ta_share = RateColumn(verbose_name=_("Trade-assurance share of those orders"))
     alibaba_reply_rate = RateColumn(verbose_name=_("Alibaba reply rate"))
     orders_change = EffectColumn(verbose_name=_("Orders change"), places=0)
-    operations_effect = EffectColumn(verbose_name=_("Operations effect"))
-    sales_effect = EffectColumn(verbose_name=_("Sales effect"))
+    operations_effect = EffectColumn(verbose_name=_("Operations effect"), margin="operations_margin")
+    sales_effect = EffectColumn(verbose_name=_("Sales effect"), margin="sales_margin")
     verdict = VerdictColumn(verbose_name=_("Credit or blame"))
 
     class Meta(ReportTable.Meta):
@@ -112,11 +118,12 @@ class SalespersonReportTable(ReportTable):
     won = CountColumn(verbose_name=_("Won"), link_to="won")
     sales_sla_rate = RateColumn(verbose_name=_("Reply within deadline"))
     conversion = RateColumn(verbose_name=_("Conversion"))
-    ta_share = RateColumn(verbose_name=_("Trade-assurance share"))
+    orders_won_in_month = tables.Column(verbose_name=_("Orders won in the month"), attrs=NUM)
+    ta_share = RateColumn(verbose_name=_("Trade-assurance share of those orders"))
     rfq = tables.Column(verbose_name=_("RFQ quotes / quota"), attrs=NUM)
     orders_change = EffectColumn(verbose_name=_("Orders change"), places=0)
-    operations_effect = EffectColumn(verbose_name=_("Allocation (operations)"))
-    sales_effect = EffectColumn(verbose_name=_("Own effect (sales)"))
+    operations_effect = EffectColumn(verbose_name=_("Allocation (operations)"), margin="operations_margin")
+    sales_effect = EffectColumn(verbose_name=_("Own effect (sales)"), margin="sales_margin")
     verdict = VerdictColumn(verbose_name=_("Credit or blame"))
 
     class Meta(ReportTable.Meta):
@@ -132,5 +139,18 @@ class SalespersonReportTable(ReportTable):
 
     def render_rfq(self, value, record):
         if value["quota"] is None:
-            return format_html('<a href="{}">{}</a>', record["links"]["rfq"], value["quotes"])
-        return format_html('<a href="{}">{} / {}</a>', record["links"]["rfq"], value["quotes"], value["quota"])
+            return format_html('<a href="{}">{}</a>', record["links"]["quotes"], value["quotes"])
+        return format_html('<a href="{}">{} / {}</a>', record["links"]["quotes"], value["quotes"], value["quota"])
+
+
+class RfqQuoteReportTable(ReportTable):
+    """The RFQ quotes behind a report's count."""
+
+    quoted_at = tables.DateTimeColumn(verbose_name=_("Quoted"), format="Y-m-d H:i")
+    rfq_id = tables.Column(verbose_name=_("RFQ number"))
+    salesperson = tables.Column(verbose_name=_("Salesperson"), accessor="salesperson__label")
+    account = tables.Column(verbose_name=_("Account"), default="—")
+    note = tables.Column(verbose_name=_("Note"), default="")
+
+    class Meta(ReportTable.Meta):
+        empty_text = _("No RFQ quote was logged.")

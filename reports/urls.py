@@ -1,7 +1,7 @@
 from django.urls import path, register_converter
 
 from .converters import MonthConverter
-from .views import api, mine, monthly
+from .views import api, drilldown, mine, monthly
 
 register_converter(MonthConverter, "report_month")
 
@@ -14,6 +14,7 @@ urlpatterns = [
     path("<report_month:month>/report.xlsx", monthly.report_xlsx, name="xlsx"),
     path("<report_month:month>/recompute/", monthly.report_recompute, name="recompute"),
     path("<report_month:month>.json", api.month_json, name="month_json"),
+    path("<report_month:month>/inquiries/", drilldown.cohort_list, name="drilldown"),
     # The salesperson's own month.
     path("me/", mine.my_month, name="mine"),
     path("me/<report_month:month>/", mine.my_month, name="mine_month"),
