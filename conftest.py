@@ -38,6 +38,15 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings, request):
+    """Each test its own empty in-memory cache: nothing a test caches (a report computed for a
+    reader, a rate limit) reaches the next one, whatever cache the settings name."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
+    }
+
+
 @pytest.fixture
 def english():
     """Run the test in English, for assertions on English message ids."""

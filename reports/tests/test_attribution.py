@@ -1,5 +1,6 @@
 """The mathematics of ATTRIBUTION.md, checked by hand-computed cases and by properties."""
 
+import math
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,11 +10,17 @@ from hypothesis import strategies as st
 
 from reports.attribution import (
     Funnel,
+    Noise,
+    VerdictContext,
+    apportion,
+    conversion_split,
     decompose,
     fill_undefined,
+    noise,
     orders_change_json,
     product,
     revenue_change_json,
+    rounded_orders,
     shapley,
     shapley_product,
     signed,
@@ -21,6 +28,8 @@ from reports.attribution import (
     verdict_sentence_en,
     verdict_sentence_zh,
 )
+
+CERTAIN = VerdictContext(spread=Noise(Fraction(0), Fraction(0)))
 
 EXAMPLE_1_B = Funnel(300, 270, 260, 7, Decimal("56000"))
 EXAMPLE_1_M = Funnel(500, 430, 300, 2, Decimal("9000"))
@@ -58,22 +67,28 @@ def test_worked_example_1_revenue_split_to_the_cent():
     }
 
 
-def test_worked_example_1_blames_sales_with_the_numbers():
+def test_worked_example_1_blames_sales_clearly_with_the_numbers_and_their_noise():
     change = decompose(EXAMPLE_1_B, EXAMPLE_1_M)
-    result = verdict(change)
+    spread = noise(EXAMPLE_1_B, EXAMPLE_1_M)
+    result = verdict(change, spread)
 
-    assert (result.kind, result.side) == ("blame", "sales")
-    assert verdict_sentence_zh(change, result) == (
-        "订单比上月少 5 单：运营 +2.3（量 +2.5，质 −0.2），业务 −7.3（回复 −1.5，转化 −5.8）。主要责任：业务。"
+    assert spread.operations_se == pytest.approx(0.9706, abs=1e-4)
+    assert spread.sales_se == pytest.approx(4.0246, abs=1e-4)
+    assert (result.kind, result.side, result.reason) == ("blame", "sales", None)
+    context = VerdictContext(spread=spread)
+    assert verdict_sentence_zh(change, result, context) == (
+        "订单比上月少 5 单：运营 +2.3 ± 1.6（量 +2.5，质 −0.2），"
+        "业务 −7.3 ± 6.6（回复 −1.5，转化 −5.8）。主要责任：业务。"
     )
-    assert verdict_sentence_en(change, result) == (
-        "5 fewer orders than last month: operations +2.3 (volume +2.5, quality −0.2), "
-        "sales −7.3 (response −1.5, conversion −5.8). Mainly responsible: sales."
+    assert verdict_sentence_en(change, result, context) == (
+        "5 fewer orders than last month: operations +2.3 ± 1.6 (volume +2.5, quality −0.2), "
+        "sales −7.3 ± 6.6 (response −1.5, conversion −5.8). Mainly responsible: sales."
     )
 
 
 def test_worked_example_1_json_keeps_six_decimals():
-    assert orders_change_json(decompose(EXAMPLE_1_B, EXAMPLE_1_M)) == {
+    change = decompose(EXAMPLE_1_B, EXAMPLE_1_M)
+    assert orders_change_json(change, noise(EXAMPLE_1_B, EXAMPLE_1_M)) == {
         "total": -5,
         "volume": 2.547336,
         "quality": -0.216103,
@@ -81,7 +96,80 @@ def test_worked_example_1_json_keeps_six_decimals():
         "conversion": -5.837522,
         "operations": 2.331232,
         "sales": -7.331232,
+        "operations_se": 0.970646,
+        "sales_se": 4.024584,
     }
+
+
+def test_worked_example_2_two_orders_from_thirty_inquiries_are_within_noise():
+    new = Funnel(30, 28, 20, 2, Decimal("7000"))
+    change, spread = decompose(Funnel(), new), noise(Funnel(), new)
+
+    assert spread.operations_se == pytest.approx(1.5872, abs=1e-4)
+    assert spread.sales_se == 0
+    assert verdict(change, spread) == verdict(change, spread)  # a value object
+    assert (verdict(change, spread).kind, verdict(change, spread).reason) == ("none", "within_noise")
+
+
+def test_example_3_one_order_less_is_within_noise_and_the_sentence_says_so():
+    before, after = Funnel(500, 450, 420, 3), Funnel(520, 470, 430, 2)
+    change, spread = decompose(before, after), noise(before, after)
+
+    assert float(change.operations) == pytest.approx(0.1090, abs=1e-4)
+    assert spread.operations_se == pytest.approx(0.1776, abs=1e-4)
+    assert float(change.sales) == pytest.approx(-1.1090, abs=1e-4)
+    assert spread.sales_se == pytest.approx(2.9654, abs=1e-4)
+    result = verdict(change, spread)
+    assert (result.kind, result.side, result.reason) == ("none", None, "within_noise")
+    assert verdict_sentence_zh(change, result, VerdictContext(spread=spread)) == (
+        "订单比上月少 1 单：双方的影响都在正常波动范围内（运营 +0.1 ± 0.3，业务 −1.1 ± 4.9），不论功过。"
+    )
+    assert verdict_sentence_en(change, result, VerdictContext(spread=spread)) == (
+        "1 fewer order than last month: both sides are within normal variation "
+        "(operations +0.1 ± 0.3, sales −1.1 ± 4.9); no credit or blame."
+    )
+
+
+def test_a_baseline_before_the_data_gets_no_verdict_and_says_why():
+    change = decompose(Funnel(), Funnel(300, 280, 250, 12, Decimal(1200)))
+    spread = noise(Funnel(), Funnel(300, 280, 250, 12, Decimal(1200)))
+    result = verdict(change, spread, baseline_in_data=False)
+
+    assert (result.kind, result.side, result.reason) == ("none", None, "baseline_before_data")
+    context = VerdictContext(spread=spread, baseline_in_data=False, baseline_month="2025-11", data_start="2025-12")
+    assert verdict_sentence_zh(change, result, context) == (
+        "对比月份早于数据起点：2025-11 没有任何数据（数据从 2025-12 开始），无法比较，不论功过。"
+    )
+    assert "before the data starts" in verdict_sentence_en(change, result, context)
+
+
+def test_the_allocation_example_puts_the_whole_conversion_effect_on_who_got_the_inquiries():
+    before = {"a": (200, 6), "b": (100, 1)}
+    after = {"a": (100, 3), "b": (200, 2)}
+
+    assert conversion_split(before, after, Fraction(-1)) == (-1, 0)
+
+
+def test_the_conversion_split_adds_up_and_is_zero_without_replies_on_one_side():
+    before = {"a": (100, 5), "b": (50, 1), None: (10, 0)}
+    after = {"a": (80, 2), "b": (90, 4), "c": (30, 3)}
+    allocation, own = conversion_split(before, after, Fraction(-7, 3))
+
+    assert allocation + own == Fraction(-7, 3)
+    assert allocation != 0 and own != 0
+    assert conversion_split({}, after, Fraction(2)) == (0, 0)
+    assert conversion_split(before, after, Fraction(0)) == (0, 0)
+
+
+def test_mix_plus_rate_is_the_change_in_conversion_when_a_person_is_new():
+    # b had no replied inquiry in B: k_b takes M's value, the split still adds up.
+    before = {"a": (100, 10)}
+    after = {"a": (50, 5), "b": (50, 1)}
+    allocation, own = conversion_split(before, after, Fraction(-2))
+    # k0 = 0.10, k1 = 0.06. Nobody's own conversion moved (b's k follows M's value): mix = −0.5·0.1 + 0.5·0.02
+    # = −0.04 = k1 − k0, rate = 0, so the whole effect is allocation.
+    assert allocation == Fraction(-2)
+    assert own == 0
 
 
 def test_worked_example_2_a_new_sub_account_credits_volume_only():
@@ -92,6 +180,7 @@ def test_worked_example_2_a_new_sub_account_credits_volume_only():
 
     assert orders.effects == {"volume": 2, "quality": 0, "response": 0, "conversion": 0}
     assert revenue.effects == {"volume": 7000, "quality": 0, "response": 0, "conversion": 0, "order_value": 0}
+    # Certain (no noise given), volume +2 would be credited; with its noise it is not (above).
     assert (verdict(orders).kind, verdict(orders).side) == ("credit", "operations")
 
 
@@ -142,6 +231,8 @@ def change_with(ops_volume, sales_conversion, total):
     ("ops", "sales", "total", "expected"),
     [
         (Fraction(49, 100), Fraction(-49, 100), 0, ("none", None)),
+        (Fraction(-1, 2), Fraction(-1, 2), -1, ("blame", "shared")),
+        (Fraction(-49, 100), Fraction(-49, 100), Fraction(-98, 100), ("none", None)),
         (Fraction(1, 2), Fraction(-1, 2), 0, ("blame", "sales")),
         (Fraction(3), Fraction(-3), 0, ("blame", "sales")),
         (Fraction(-2), Fraction(1), -1, ("blame", "operations")),
@@ -158,22 +249,61 @@ def test_verdict_follows_the_contracts_rules(ops, sales, total, expected):
     assert (result.kind, result.side) == expected
 
 
+def test_a_clear_effect_needs_half_an_order_and_more_than_its_noise():
+    change = change_with(Fraction(-3), Fraction(1), -2)
+    # ops −3: clear at se 1.8 (1.645·1.8 = 2.96), not at se 1.9 (3.13).
+    assert verdict(change, Noise(Fraction(18, 10) ** 2, Fraction(0))).side == "operations"
+    assert verdict(change, Noise(Fraction(19, 10) ** 2, Fraction(0))).reason == "within_noise"
+    # A tie is shared only when both sides are clear.
+    tie = change_with(Fraction(-2), Fraction(-2), -4)
+    assert verdict(tie, Noise(Fraction(1), Fraction(1))).side == "shared"
+    assert verdict(tie, Noise(Fraction(1), Fraction(2))).reason == "within_noise"
+
+
 def test_verdict_sentences_for_credit_shared_none_and_another_baseline():
     credit = change_with(3, -1, 2)
-    assert verdict_sentence_zh(credit, verdict(credit)).endswith("主要功劳：运营。")
-    assert verdict_sentence_en(credit, verdict(credit)).startswith("2 more orders than last month")
+    assert verdict_sentence_zh(credit, verdict(credit), CERTAIN).endswith("主要功劳：运营。")
+    assert verdict_sentence_en(credit, verdict(credit), CERTAIN).startswith("2 more orders than last month")
 
     shared = change_with(-1, -1, -2)
-    assert verdict_sentence_zh(shared, verdict(shared)).endswith("运营与业务责任相当。")
-    assert verdict_sentence_en(shared, verdict(shared)).endswith("Operations and sales share the responsibility.")
+    assert verdict_sentence_zh(shared, verdict(shared), CERTAIN).endswith("运营与业务责任相当。")
+    assert verdict_sentence_en(shared, verdict(shared), CERTAIN).endswith(
+        "Operations and sales share the responsibility."
+    )
 
     small = change_with(Fraction(1, 5), Fraction(-1, 5), 0)
-    assert verdict_sentence_zh(small, verdict(small)) == (
-        "订单与上月持平：运营 +0.2（量 +0.2，质 0.0），业务 −0.2（回复 0.0，转化 −0.2）。双方影响都不到半单，不论功过。"
+    assert verdict_sentence_zh(small, verdict(small), CERTAIN) == (
+        "订单与上月持平：双方的影响都在正常波动范围内（运营 +0.2 ± 0.0，业务 −0.2 ± 0.0），不论功过。"
     )
     one = change_with(-1, 0, -1)
-    assert verdict_sentence_en(one, verdict(one), baseline_label="2025-01").startswith("1 fewer order than 2025-01:")
-    assert verdict_sentence_zh(one, verdict(one), baseline_label="2025-01").startswith("订单比2025-01少 1 单")
+    assert verdict_sentence_en(one, verdict(one), CERTAIN, baseline_label="2025-01").startswith(
+        "1 fewer order than 2025-01:"
+    )
+    assert verdict_sentence_zh(one, verdict(one), CERTAIN, baseline_label="2025-01").startswith("订单比2025-01少 1 单")
+
+
+def test_shown_parts_add_up_to_the_shown_whole():
+    # The issue's case: +0.1 + 0.0 + 0.2 + 3.8 beside +4.
+    # 1.4 + 0.4 + 2.4 + 35.8 tenths: floors 1 + 0 + 2 + 35 = 38, two tenths to the largest remainders
+    # (0.8, then the first of the tied 0.4s).
+    assert apportion([0.14, 0.04, 0.24, 3.58], 4) == [Decimal("0.2"), Decimal("0.0"), Decimal("0.2"), Decimal("3.6")]
+    assert sum(apportion([0.14, 0.04, 0.24, 3.58], 4)) == 4
+    shown = rounded_orders(decompose(EXAMPLE_1_B, EXAMPLE_1_M))
+    assert shown["operations"] + shown["sales"] == shown["total"] == -5
+    assert (shown["volume"], shown["quality"], shown["response"], shown["conversion"]) == (
+        Decimal("2.5"), Decimal("-0.2"), Decimal("-1.5"), Decimal("-5.8")
+    )  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(parts=st.lists(st.fractions(min_value=-30, max_value=30, max_denominator=997), min_size=1, max_size=6))
+def test_apportioned_parts_always_add_up_and_move_each_part_less_than_one_unit(parts):
+    whole = sum(parts, Fraction(0))
+    shown = apportion(parts, whole, 1)
+
+    units = math.floor(abs(whole) * 10 + Fraction(1, 2))  # the whole, rounded half away from zero
+    assert sum(shown) == Decimal(units if whole >= 0 else -units) / 10
+    assert all(abs(Fraction(s) - p) < Fraction(1, 10) for s, p in zip(shown, parts, strict=True))
 
 
 def test_signed_numbers_use_a_real_minus_and_no_sign_on_zero():

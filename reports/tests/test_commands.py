@@ -98,7 +98,7 @@ def test_text_in_chinese_gives_the_chinese_verdict(shop):
 
 @pytest.mark.django_db
 def test_recompute_replaces_the_stored_final_report(shop, sales_a):
-    run("--month", "2025-05")
+    run("--month", "2025-05", "--recompute")  # the explicit request stores; a plain read never does
     cohort(account=shop, start=at(2025, 5, 20), inquiries=1, valid=1, replied=1, won=1, revenue=1, owner=sales_a)
 
     stored = json.loads(run("--month", "2025-05"))

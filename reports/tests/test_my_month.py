@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from reports.models import MonthlyReport
+from reports.tasks import compute_month
 from tests.factories import AccountFactory
 
 from .builders import at, cohort
@@ -43,9 +44,7 @@ def test_a_salesperson_sees_their_funnel_and_that_the_report_blames_them(cast, c
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     response = client.get("/reports/me/2025-05/")
     html = response.content.decode()
-    row = next(
-        r for r in MonthlyReport.objects.get(scope="company").payload["salespeople"] if r["username"] == "sales_a"
-    )
+    row = response.context["mine"]["row"]
 
     assert (row["verdict"]["kind"], row["verdict"]["side"]) == ("blame", "sales")
     assert response.context["mine"]["sentence"] == (
@@ -53,8 +52,10 @@ def test_a_salesperson_sees_their_funnel_and_that_the_report_blames_them(cast, c
     )
     assert "−7.3" in html  # their own effect (response + conversion)
     assert "+2.3" in html  # operations' allocation
-    assert 'received_after=2025-05-01&amp;received_before=2025-05-31">500</a>' in html
-    assert 'id="my-rfq-quotes">0 / 20' in html
+    assert f'owner={sales_a.pk}">500</a>' in html  # the drill-down of their own 500 inquiries
+    assert not MonthlyReport.objects.exists()
+    assert 'id="my-rfq-quotes"><a href="/reports/2025-05/inquiries/?' in html
+    assert f'kind=quotes&amp;owner={sales_a.pk}">0</a> / 20' in html
 
 
 @pytest.mark.django_db
@@ -70,7 +71,7 @@ def test_a_salesperson_sees_only_their_own_row(cast, client_for, may, sales_b):
 @pytest.mark.django_db
 def test_my_month_reads_the_stored_company_report(cast, client_for, may, sales_a, django_assert_num_queries):
     client = client_for(sales_a)
-    client.get("/reports/me/2025-05/")
+    compute_month("2025-05")  # the scheduled job stores the company report
     stored = MonthlyReport.objects.get()
 
     # session, user, settings, the stored row, nav counts, unread notifications

@@ -8,10 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, CompanySettings
+from reports.links import drilldown_url
 from reports.models import MonthlyReport
 from reports.periods import add_months, month_of
 from reports.selectors import report_payload
 from reports.services import monthly_report_get
+from reports.tasks import compute_month
 from tests.factories import AccountFactory, UserFactory
 
 from .builders import at, cohort
@@ -83,9 +85,9 @@ def test_only_operations_recompute_and_only_by_post(cast, client_for, may, role,
 
 
 @pytest.mark.django_db
-def test_the_page_shows_the_stored_reports_verdict_funnel_and_rows(cast, client_for, may, sales_a):
+def test_the_page_shows_the_reports_verdict_funnel_and_rows(cast, client_for, may, sales_a):
     response = client_for(cast["boss"]).get(MONTH_URL)
-    payload = report_payload(MonthlyReport.objects.get(scope="company"), language="zh-hans")
+    payload = response.context["view"].payload
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -93,21 +95,23 @@ def test_the_page_shows_the_stored_reports_verdict_funnel_and_rows(cast, client_
     assert f'<p class="verdict-text" id="verdict">{payload["verdict"]["text"]}</p>' in html
     assert html.index('id="verdict"') < html.index("report-charts")  # the verdict comes first
     assert "state-final" in html
-    # The funnel: May's 500 inquiries, linked to the inquiry list of May on that account.
+    # The funnel: May's 500 inquiries, linked to exactly those inquiries as of the report's T.
     assert payload["funnel"]["current"]["inquiries"] == 500
-    assert (
-        f'<a href="/inquiries/?account={may.pk}&amp;received_after=2025-05-01&amp;received_before=2025-05-31">500</a>'
-        in html
-    )
+    cohort_of = {"month": dt.date(2025, 5, 1), "as_of": payload["as_of"], "window_days": 30}
+    account_link = drilldown_url(**cohort_of, account_id=may.pk).replace("&", "&amp;")
+    assert f'<a href="{account_link}">500</a>' in html
     # The salesperson's row: 2 won, linked to sales_a's won inquiries of May; the unassigned row too.
-    assert (
-        f'owner={sales_a.pk}&amp;received_after=2025-05-01&amp;received_before=2025-05-31&amp;state=won">2</a>' in html
-    )
-    assert "owner=none&amp;" in html
+    won_link = drilldown_url(**cohort_of, stage="won", owner_id=sales_a.pk).replace("&", "&amp;")
+    assert f'<a href="{won_link}">2</a>' in html
+    assert "owner=none" in html
     assert "未分配" in html or "Unassigned" in html
-    # Effects, signed and coloured.
+    # Effects, signed and coloured, each side with its ±.
     assert '<td class="num negative">−5.8</td>' in html  # conversion
     assert '<td class="num positive">+2.5</td>' in html  # volume
+    assert '<span class="margin muted">± 1.6</span>' in html  # operations, 1.645 × 0.9706
+    assert '<span class="margin muted">± 6.6</span>' in html  # sales, 1.645 × 4.0246
+    # Nothing was written by reading.
+    assert not MonthlyReport.objects.exists()
 
 
 @pytest.mark.django_db
@@ -117,8 +121,9 @@ def test_a_provisional_report_says_when_it_becomes_final(cast, client_for, sales
     cohort(account=shop, start=timezone.now() - dt.timedelta(hours=3), inquiries=3, valid=3, replied=1, won=0,
            owner=sales_a)  # fmt: skip
 
-    html = client_for(cast["ops"]).get(reverse("reports:month", args=[f"{month:%Y-%m}"])).content.decode()
-    final_on = MonthlyReport.objects.get().payload["final_on"]
+    response = client_for(cast["ops"]).get(reverse("reports:month", args=[f"{month:%Y-%m}"]))
+    html = response.content.decode()
+    final_on = response.context["view"].payload["final_on"]
 
     assert "state-provisional" in html
     assert final_on in html
@@ -129,7 +134,7 @@ def test_reports_defaults_to_last_month_in_the_company_time_zone(cast, client_fo
     response = client_for(cast["boss"]).get("/reports/")
 
     assert response.status_code == 200
-    assert MonthlyReport.objects.get().month == add_months(month_of(timezone.now()), -1)
+    assert response.context["view"].month == add_months(month_of(timezone.now()), -1)
 
 
 @pytest.mark.django_db
@@ -139,7 +144,7 @@ def test_a_stored_report_is_served_as_stored_in_a_fixed_number_of_queries(
 ):
     UserFactory.create_batch(rows - 1, role="sales")
     client = client_for(cast["boss"])
-    client.get(MONTH_URL)
+    compute_month("2025-05")  # the scheduled job stores it
     stored = MonthlyReport.objects.get()
     assert len(stored.payload["salespeople"]) == rows + 2  # + sales_b + unassigned
     assert "trends" in stored.payload
@@ -162,20 +167,20 @@ def test_a_stored_provisional_report_is_not_recounted_by_a_view(cast, client_for
            owner=sales_a)  # fmt: skip
     url = reverse("reports:month", args=[f"{month_of(timezone.now()):%Y-%m}"])
     client = client_for(cast["boss"])
-    client.get(url)
-    stored = MonthlyReport.objects.get()
+    compute_month(f"{month_of(timezone.now()):%Y-%m}")
+    stored = MonthlyReport.objects.get(scope="company")
     cohort(account=shop, start=timezone.now() - dt.timedelta(hours=2), inquiries=4, valid=4, replied=0, won=0)
 
-    client.get(url)
+    response = client.get(url)
 
-    assert MonthlyReport.objects.get().computed_at == stored.computed_at
-    assert MonthlyReport.objects.get().payload["funnel"]["current"]["inquiries"] == 3
+    assert response.context["view"].payload["funnel"]["current"]["inquiries"] == 3
+    assert MonthlyReport.objects.get(scope="company").computed_at == stored.computed_at
 
 
 @pytest.mark.django_db
 def test_operations_recompute_counts_again_and_it_is_audited(cast, client_for, may, sales_a):
     client = client_for(cast["ops"])
-    client.get(MONTH_URL)
+    compute_month("2025-05")
     before = MonthlyReport.objects.get()
     cohort(account=may, start=at(2025, 5, 20), inquiries=10, valid=10, replied=10, won=1, revenue=500, owner=sales_a)
 
@@ -219,12 +224,15 @@ def test_the_baseline_can_be_the_same_month_last_year_or_any_month(cast, client_
     account = client.get(MONTH_URL, {"account": "shop"})
 
     assert last_year.status_code == march.status_code == account.status_code == 200
-    keys = set(MonthlyReport.objects.values_list("scope", "baseline"))
-    assert keys == {
-        ("company", dt.date(2024, 5, 1)),
-        ("company", dt.date(2025, 3, 1)),
-        ("account:shop", dt.date(2025, 4, 1)),
-    }
+    assert last_year.context["view"].payload["baseline"] == "2024-05"
+    assert march.context["view"].payload["baseline"] == "2025-03"
+    assert account.context["view"].payload["scope"] == "account:shop"
+    # May 2024 is before the data starts: said plainly, no split and no verdict.
+    assert "对比月份早于数据起点" in last_year.content.decode()
+    assert "baseline-before-data" in last_year.content.decode()
+    assert last_year.context["view"].payload["verdict"]["reason"] == "baseline_before_data"
+    # Nothing stored by reading.
+    assert not MonthlyReport.objects.exists()
     # The export links keep the choices.
     assert "report.pdf?compare=last_year" in last_year.content.decode()
     assert "report.xlsx?account=shop" in account.content.decode()
@@ -257,16 +265,66 @@ def test_a_month_that_is_not_one_or_has_not_begun_is_404(cast, client_for, url):
 
 
 @pytest.mark.django_db
-def test_a_final_report_stored_by_the_jobs_is_the_one_the_page_shows(cast, client_for, may):
-    stored = monthly_report_get(month=dt.date(2025, 5, 1))
+def test_a_final_report_stored_by_the_jobs_is_the_one_the_page_shows(cast, client_for, may, sales_a):
+    stored = monthly_report_get(month=dt.date(2025, 5, 1), store=True)
     assert "trends" not in stored.payload
+    cohort(account=may, start=at(2025, 5, 25), inquiries=7, valid=7, replied=7, won=0, owner=sales_a)
 
-    client_for(cast["boss"]).get(MONTH_URL)
+    response = client_for(cast["boss"]).get(MONTH_URL)
 
+    view = response.context["view"]
+    assert view.report.pk == stored.pk
+    assert view.payload["funnel"]["current"]["inquiries"] == 500  # as stored, not recounted
+    assert [t["month"] for t in view.payload["trends"]][-2:] == ["2025-04", "2025-05"]
     again = MonthlyReport.objects.get()
-    assert again.pk == stored.pk and again.computed_at == stored.computed_at
-    assert [t["month"] for t in again.payload["trends"]][-2:] == ["2025-04", "2025-05"]
-    assert again.payload["trends"][-1]["inquiries"] == 500
+    assert again.computed_at == stored.computed_at
+    assert "trends" not in again.payload  # reading wrote nothing
+
+
+@pytest.mark.django_db
+def test_a_report_stored_in_the_payloads_first_shape_is_counted_again_for_the_page_not_shown(cast, client_for, may):
+    stored = monthly_report_get(month=dt.date(2025, 5, 1), store=True)
+    MonthlyReport.objects.filter(pk=stored.pk).update(payload={**stored.payload, "payload_version": 1})
+
+    response = client_for(cast["boss"]).get(MONTH_URL)
+
+    assert response.context["view"].payload["payload_version"] == 2
+    assert response.context["view"].report.pk is None
+    assert MonthlyReport.objects.get().payload["payload_version"] == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["boss", "ops_manager", "ops"])
+def test_reading_any_report_page_or_export_writes_no_row_and_no_audit(cast, client_for, may, role):
+    client = client_for(cast[role])
+    urls = [
+        MONTH_URL,
+        "/reports/",
+        "/reports/2025-05.json",
+        "/reports/2025-05/report.xlsx",
+        f"{MONTH_URL}?compare=last_year",
+        f"{MONTH_URL}?account=shop",
+        "/reports/2025-05.json?window_days=45",
+    ]
+    audit_before = AuditEvent.objects.count()
+
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+    assert not MonthlyReport.objects.exists()
+    assert AuditEvent.objects.count() == audit_before
+
+
+@pytest.mark.django_db
+def test_a_report_counted_for_a_reader_is_served_from_the_cache_for_a_few_minutes(cast, client_for, may, sales_a):
+    client = client_for(cast["boss"])
+    first = client.get(MONTH_URL).context["view"]
+    cohort(account=may, start=at(2025, 5, 25), inquiries=7, valid=7, replied=7, won=0, owner=sales_a)
+
+    second = client.get(MONTH_URL).context["view"]
+
+    assert second.payload["computed_at"] == first.payload["computed_at"]
+    assert second.payload["funnel"]["current"]["inquiries"] == 500
 
 
 @pytest.mark.django_db
@@ -296,7 +354,7 @@ def test_the_boss_home_shows_last_months_verdict_and_links_to_the_report(cast, c
     month = add_months(month_of(timezone.now()), -1)
     client = client_for(cast["boss"])
     assert "has not been computed yet" in client.get("/").content.decode() or "尚未" in client.get("/").content.decode()
-    report = monthly_report_get(month=month)
+    report = monthly_report_get(month=month, store=True)
 
     html = client.get("/").content.decode()
 

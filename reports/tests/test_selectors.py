@@ -75,8 +75,15 @@ def test_worked_example_1_from_the_database(shop, sales_a):
         "order_value": -16704.83, "operations": 15631.86, "sales": -62631.86,
     }  # fmt: skip
     assert (payload["verdict"]["kind"], payload["verdict"]["side"]) == ("blame", "sales")
+    assert oc["operations_se"] == pytest.approx(0.9706, abs=1e-4)
+    assert oc["sales_se"] == pytest.approx(4.0246, abs=1e-4)
+    # One salesperson in both months: the conversion effect is all their own.
+    assert (oc["conversion_allocation"], oc["conversion_own"]) == (0.0, pytest.approx(-5.8375, abs=1e-4))
+    assert payload["baseline_in_data"] is True
+    assert payload["verdict"]["reason"] is None
     assert payload["verdict"]["texts"]["zh-hans"] == (
-        "订单比上月少 5 单：运营 +2.3（量 +2.5，质 −0.2），业务 −7.3（回复 −1.5，转化 −5.8）。主要责任：业务。"
+        "订单比上月少 5 单：运营 +2.3 ± 1.6（量 +2.5，质 −0.2），业务 −7.3 ± 6.6（回复 −1.5，转化 −5.8）。"
+        "主要责任：业务。"
     )
     # The one salesperson and the one account carry the whole company.
     assert funnel(person(payload, "sales_a")) == funnel(payload)
@@ -96,11 +103,16 @@ def test_first_month_with_no_baseline_inquiries_credits_volume_to_operations(sho
 
     assert funnel(payload) == (3, 3, 2, 1, 500.0)
     assert funnel(payload, "baseline") == (0, 0, 0, 0, 0.0)
-    assert payload["orders_change"] == {"total": 1, "volume": 1.0, "quality": 0.0, "response": 0.0,
-                                        "conversion": 0.0, "operations": 1.0, "sales": 0.0}  # fmt: skip
+    oc = payload["orders_change"]
+    assert {k: oc[k] for k in ("total", "volume", "quality", "response", "conversion", "operations", "sales")} == {
+        "total": 1, "volume": 1.0, "quality": 0.0, "response": 0.0, "conversion": 0.0, "operations": 1.0,
+        "sales": 0.0}  # fmt: skip
     assert payload["revenue_change"]["volume"] == 500.0
     assert payload["revenue_change"]["order_value"] == 0.0
-    assert (payload["verdict"]["kind"], payload["verdict"]["side"]) == ("credit", "operations")
+    # The company's data starts in May: April is before it, so no verdict at all.
+    assert (payload["baseline_in_data"], payload["data_start"]) == (False, "2025-05")
+    assert payload["verdict"]["kind"] == "none"
+    assert payload["verdict"]["reason"] == "baseline_before_data"
     sub = account_row(payload, "shop-sub1")
     assert (sub["kind"], sub["parent"], funnel(sub)) == ("sub", "shop", (3, 3, 2, 1, 500.0))
     assert sub["factors"]["baseline"] == {"volume": 0, "quality": None, "response": None, "conversion": None,
@@ -117,12 +129,16 @@ def test_a_month_where_every_inquiry_is_invalid(shop, sales_a, ops):
 
     assert funnel(payload) == (4, 0, 0, 0, 0.0)
     # Hand-computed in test_attribution: volume +0.5, quality −1.5; r, k, a take B's values.
-    assert payload["orders_change"] == {"total": -1, "volume": 0.5, "quality": -1.5, "response": 0.0,
-                                        "conversion": 0.0, "operations": -1.0, "sales": 0.0}  # fmt: skip
+    oc = payload["orders_change"]
+    assert {k: oc[k] for k in ("total", "volume", "quality", "response", "conversion", "operations", "sales")} == {
+        "total": -1, "volume": 0.5, "quality": -1.5, "response": 0.0, "conversion": 0.0, "operations": -1.0,
+        "sales": 0.0}  # fmt: skip
     assert payload["revenue_change"] == {"total": -100.0, "volume": 50.0, "quality": -150.0, "response": 0.0,
                                          "conversion": 0.0, "order_value": 0.0, "operations": -100.0,
                                          "sales": 0.0}  # fmt: skip
-    assert (payload["verdict"]["kind"], payload["verdict"]["side"]) == ("blame", "operations")
+    # One order from two inquiries to none from four: operations −1.0 is within noise.
+    assert oc["operations"] < 0 and abs(oc["operations"]) < 1.645 * oc["operations_se"]
+    assert (payload["verdict"]["kind"], payload["verdict"]["reason"]) == ("none", "within_noise")
     assert payload["kpis"]["reply_24h_rate"] is None
     assert payload["kpis"]["sales_sla_rate"] is None
     assert payload["factors"]["current"]["response"] is None
@@ -378,6 +394,86 @@ def test_each_account_shows_alibabas_latest_reply_rate_of_the_month(shop):
 
 
 # ---------------------------------------------------------------------------------------------
+# ATTRIBUTION.md v2: same-age cohorts, the data's start, who got the inquiries
+
+
+@pytest.mark.django_db
+def test_a_month_in_progress_counts_only_what_had_arrived_by_t_even_with_later_rows_in_the_database(shop, sales_a):
+    # 2 December 09:00: two days of December against November as of 2 November 09:00.
+    cohort(account=shop, start=at(2025, 11, 1, 8), inquiries=10, valid=10, replied=10, won=0, owner=sales_a,
+           step=dt.timedelta(hours=3))  # fmt: skip  # 1 Nov 08:00 … 2 Nov 11:00: 9 by 2 Nov 09:00
+    cohort(account=shop, start=at(2025, 11, 20), inquiries=50, valid=50, replied=50, won=5, owner=sales_a)
+    cohort(account=shop, start=at(2025, 12, 1, 8), inquiries=6, valid=6, replied=6, won=0, owner=sales_a,
+           step=dt.timedelta(hours=5))  # fmt: skip  # 1 Dec 08:00 … 2 Dec 09:00: all six by T
+    # Imported later: inquiries of 2–20 December already in the database.
+    cohort(account=shop, start=at(2025, 12, 2, 10), inquiries=40, valid=40, replied=40, won=3, owner=sales_a,
+           step=dt.timedelta(hours=11))  # fmt: skip
+
+    payload = report(dt.date(2025, 12, 1), as_of=at(2025, 12, 2, 9), baseline=dt.date(2025, 11, 1))
+
+    assert payload["baseline_as_of"] == "2025-11-02T09:00:00+08:00"
+    assert funnel(payload)[0] == 6
+    assert funnel(payload, "baseline")[0] == 9
+    # Replied by T: the first replies come two hours after arrival.
+    assert funnel(payload, "baseline")[2] == 8
+    assert payload["status"] == "provisional"
+
+
+@pytest.mark.django_db
+def test_a_baseline_before_the_data_starts_gives_no_verdict_even_with_a_big_change(shop, sales_a):
+    cohort(account=shop, start=at(2025, 11, 2), inquiries=300, valid=280, replied=250, won=12, revenue=1200,
+           owner=sales_a)  # fmt: skip
+
+    last_year = report(dt.date(2025, 11, 1), baseline=dt.date(2024, 11, 1), as_of=at(2026, 1, 15))
+    last_month = report(dt.date(2025, 11, 1), as_of=at(2026, 1, 15))
+
+    assert last_year["orders_change"]["total"] == 12
+    assert (last_year["baseline_in_data"], last_year["data_start"]) == (False, "2025-11")
+    assert (last_year["verdict"]["kind"], last_year["verdict"]["side"]) == ("none", None)
+    assert last_year["verdict"]["reason"] == "baseline_before_data"
+    assert last_year["verdict"]["texts"]["zh-hans"].startswith("对比月份早于数据起点")
+    assert all(row["verdict"]["reason"] == "baseline_before_data" for row in last_year["salespeople"])
+    # October is before the data too.
+    assert last_month["verdict"]["reason"] == "baseline_before_data"
+
+
+@pytest.mark.django_db
+def test_a_new_sub_account_inside_the_data_has_a_real_empty_baseline(shop, sales_a):
+    cohort(account=shop, start=at(2025, 4, 2), inquiries=20, valid=20, replied=20, won=1, owner=sales_a)
+    new = SubAccountFactory(code="shop-sub2", parent=shop)
+    cohort(account=new, start=at(2025, 5, 2), inquiries=30, valid=28, replied=20, won=2, revenue=7000, owner=sales_a)
+
+    row = account_row(report(), "shop-sub2")
+
+    assert row["funnel"]["baseline"]["inquiries"] == 0
+    assert row["orders_change"]["volume"] == 2.0
+    assert row["orders_change"]["operations_se"] == pytest.approx(1.5872, abs=1e-4)
+    assert (row["verdict"]["kind"], row["verdict"]["reason"]) == ("none", "within_noise")
+
+
+@pytest.mark.django_db
+def test_moving_replied_inquiries_to_a_weaker_hand_is_the_allocation_part_of_conversion(shop, sales_a, sales_b):
+    # ATTRIBUTION.md's example: B a 200/6, b 100/1; M a 100/3, b 200/2 (replied/won). Same conversion each.
+    cohort(account=shop, start=at(2025, 4, 2), inquiries=200, valid=200, replied=200, won=6, owner=sales_a,
+           step=dt.timedelta(minutes=3))  # fmt: skip
+    cohort(account=shop, start=at(2025, 4, 3), inquiries=100, valid=100, replied=100, won=1, owner=sales_b,
+           step=dt.timedelta(minutes=3))  # fmt: skip
+    cohort(account=shop, start=at(2025, 5, 2), inquiries=100, valid=100, replied=100, won=3, owner=sales_a,
+           step=dt.timedelta(minutes=3))  # fmt: skip
+    cohort(account=shop, start=at(2025, 5, 3), inquiries=200, valid=200, replied=200, won=2, owner=sales_b,
+           step=dt.timedelta(minutes=3))  # fmt: skip
+
+    payload = report()
+
+    for oc in (payload["orders_change"], account_row(payload, "shop")["orders_change"]):
+        # Only k moved (7/300 → 5/300): φ_k = −2, all of it from who got the inquiries.
+        assert oc["conversion"] == -2.0
+        assert oc["conversion_allocation"] == -2.0
+        assert oc["conversion_own"] == 0.0
+    assert "conversion_allocation" not in person(payload, "sales_a")["orders_change"]
+
+
+# ---------------------------------------------------------------------------------------------
 # Shape and status
 
 
@@ -394,10 +490,14 @@ def test_the_payload_has_every_key_of_the_contract(shop, sales_a):
     assert payload["final_at"] == "2025-07-01T00:00:00+08:00"
     assert set(payload["funnel"]["current"]) == {"inquiries", "valid", "replied", "won", "revenue_usd"}
     assert set(payload["orders_change"]) == {"total", "volume", "quality", "response", "conversion", "operations",
-                                             "sales"}  # fmt: skip
+                                             "sales", "operations_se", "sales_se", "conversion_allocation",
+                                             "conversion_own"}  # fmt: skip
+    assert "baseline_in_data" in payload
+    assert set(person(payload, "sales_a")["orders_change"]) >= {"operations_se", "sales_se"}
+    assert {"conversion_allocation", "conversion_own"} <= set(account_row(payload, "shop")["orders_change"])
     assert set(payload["revenue_change"]) == {"total", "volume", "quality", "response", "conversion", "order_value",
                                               "operations", "sales"}  # fmt: skip
-    assert {"kind", "side", "text"} <= set(payload["verdict"])
+    assert {"kind", "side", "reason", "text"} <= set(payload["verdict"])
     assert {"reply_24h_rate", "sales_sla_rate", "allocation_delay_median_hours", "ta_orders", "orders_won_in_month",
             "ta_share"} <= set(payload["kpis"])  # fmt: skip
     row = person(payload, "sales_a")
@@ -419,6 +519,10 @@ def test_a_baseline_other_than_last_month_is_named_in_the_verdict(shop):
 
     assert payload["baseline"] == "2025-01"
     assert payload["baseline_as_of"] == "2025-03-17T00:00:00+08:00"  # 120 days before T
+    # No data at all: January is before the data starts.
+    assert payload["verdict"]["reason"] == "baseline_before_data"
+    InquiryFactory(account=shop, received_at=at(2025, 1, 5))
+    payload = report(baseline=dt.date(2025, 1, 1), as_of=at(2025, 7, 15))
     assert payload["verdict"]["texts"]["en"].startswith("Orders were level with 2025-01")
 
 
@@ -447,8 +551,8 @@ def test_a_company_report_takes_the_same_number_of_queries_for_10_and_1000_inqui
     _populate(inquiries)
     CompanySettings.load()
 
-    # M and B (with the median allocation delay) + orders won + RFQ quotes + people + accounts
-    with django_assert_num_queries(5 + JIT_OFF_QUERIES):
+    # M and B (with the median allocation delay) + the data's start + orders won + RFQ quotes + people + accounts
+    with django_assert_num_queries(6 + JIT_OFF_QUERIES):
         payload = report()
 
     assert payload["funnel"]["current"]["inquiries"] + payload["funnel"]["baseline"]["inquiries"] == inquiries

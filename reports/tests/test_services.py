@@ -35,10 +35,10 @@ def won_in(shop, owner, *, start, inquiries=4, won=1, revenue=100):
 def test_a_final_report_is_stored_and_then_served_as_stored(shop, sales_a, django_assert_num_queries):
     won_in(shop, sales_a, start=at(2025, 5, 3))
 
-    first = monthly_report_get(month=MAY)
+    first = monthly_report_get(month=MAY, store=True)
     won_in(shop, sales_a, start=at(2025, 5, 9), won=2)  # arrives after the report was frozen
     with django_assert_num_queries(2):  # company settings, the stored row
-        second = monthly_report_get(month=dt.date(2025, 5, 17))
+        second = monthly_report_get(month=dt.date(2025, 5, 17), store=True)
 
     assert first.pk is not None and second.pk == first.pk
     assert second.status == "final"
@@ -50,10 +50,10 @@ def test_a_final_report_is_stored_and_then_served_as_stored(shop, sales_a, djang
 @pytest.mark.django_db
 def test_recompute_on_request_replaces_a_final_report_and_is_audited(shop, sales_a, ops_manager):
     won_in(shop, sales_a, start=at(2025, 5, 3))
-    first = monthly_report_get(month=MAY)
+    first = monthly_report_get(month=MAY, store=True)
     won_in(shop, sales_a, start=at(2025, 5, 9), won=2)
 
-    again = monthly_report_get(month=MAY, recompute=True, by=ops_manager)
+    again = monthly_report_get(month=MAY, recompute=True, store=True, by=ops_manager)
 
     assert again.pk == first.pk
     assert again.payload["funnel"]["current"]["won"] == 3
@@ -67,9 +67,9 @@ def test_a_provisional_report_as_of_now_is_recomputed_and_stored_each_time(shop,
     this_month = month_of(now)
     InquiryFactory(account=shop, received_at=now - dt.timedelta(seconds=2))
 
-    first = monthly_report_get(month=this_month)
+    first = monthly_report_get(month=this_month, store=True)
     InquiryFactory(account=shop, received_at=now - dt.timedelta(seconds=1))
-    second = monthly_report_get(month=this_month)
+    second = monthly_report_get(month=this_month, store=True)
 
     assert first.status == second.status == "provisional"
     assert second.pk == first.pk
@@ -81,9 +81,9 @@ def test_a_provisional_report_as_of_now_is_recomputed_and_stored_each_time(shop,
 @pytest.mark.django_db
 def test_a_provisional_report_of_an_earlier_as_of_is_a_view_of_the_past_and_not_stored(shop, sales_a):
     won_in(shop, sales_a, start=at(2025, 5, 3))
-    final = monthly_report_get(month=MAY)
+    final = monthly_report_get(month=MAY, store=True)
 
-    past = monthly_report_get(month=MAY, as_of=at(2025, 5, 6))
+    past = monthly_report_get(month=MAY, as_of=at(2025, 5, 6), store=True)
 
     assert past.pk is None
     assert past.status == "provisional"
@@ -92,14 +92,27 @@ def test_a_provisional_report_of_an_earlier_as_of_is_a_view_of_the_past_and_not_
 
 
 @pytest.mark.django_db
+def test_reading_a_report_writes_nothing(shop, sales_a):
+    won_in(shop, sales_a, start=at(2025, 5, 3))
+
+    for kwargs in ({}, {"window_days": 60}, {"baseline": dt.date(2025, 1, 1)}, {"scope": "account:shop"}):
+        report = monthly_report_get(month=MAY, **kwargs)
+        assert report.pk is None
+        assert report.payload["funnel"]["current"]["won"] == 1
+
+    assert not MonthlyReport.objects.exists()
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.django_db
 def test_other_keys_are_other_rows(shop, sales_a):
     won_in(shop, sales_a, start=at(2025, 5, 3))
 
-    monthly_report_get(month=MAY)
-    monthly_report_get(month=MAY, window_days=60)
-    monthly_report_get(month=MAY, baseline=dt.date(2025, 1, 1))
-    monthly_report_get(month=MAY, scope="account:shop")
-    monthly_report_get(month=MAY, scope="salesperson:sales_a")
+    monthly_report_get(month=MAY, store=True)
+    monthly_report_get(month=MAY, window_days=60, store=True)
+    monthly_report_get(month=MAY, baseline=dt.date(2025, 1, 1), store=True)
+    monthly_report_get(month=MAY, scope="account:shop", store=True)
+    monthly_report_get(month=MAY, scope="salesperson:sales_a", store=True)
 
     assert sorted(MonthlyReport.objects.values_list("scope", "baseline", "window_days")) == [
         ("account:shop", dt.date(2025, 4, 1), 30),
@@ -112,7 +125,7 @@ def test_other_keys_are_other_rows(shop, sales_a):
 
 @pytest.mark.django_db
 def test_the_database_refuses_a_second_row_for_the_same_key(shop):
-    report = monthly_report_get(month=MAY)
+    report = monthly_report_get(month=MAY, store=True)
     fields = {f: getattr(report, f) for f in ("month", "scope", "baseline", "window_days", "as_of", "status")}
 
     with pytest.raises(IntegrityError):
@@ -160,7 +173,7 @@ def test_two_schedulers_at_once_store_one_row(postgres_db, monkeypatch):
 
     def scheduler():
         try:
-            results.append(monthly_report_get(month=MAY).pk)
+            results.append(monthly_report_get(month=MAY, store=True).pk)
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
         finally:
@@ -182,23 +195,35 @@ def test_two_schedulers_at_once_store_one_row(postgres_db, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_the_nightly_job_recomputes_provisional_months_and_stored_provisional_reports(shop):
-    MonthlyReport.objects.create(month=dt.date(2025, 5, 1), baseline=dt.date(2025, 4, 1), scope="account:shop",
-                                 window_days=30, as_of=at(2025, 6, 1), status="provisional", payload={})  # fmt: skip
+def test_the_nightly_job_stores_the_canonical_reports_and_refreshes_other_stored_ones(shop):
+    AccountFactory(code="closed", is_active=False)
+    now = {"payload_version": services.PAYLOAD_VERSION}
+    MonthlyReport.objects.create(month=dt.date(2025, 5, 1), baseline=dt.date(2025, 3, 1), scope="account:shop",
+                                 window_days=30, as_of=at(2025, 6, 1), status="provisional", payload=now)  # fmt: skip
     MonthlyReport.objects.create(month=dt.date(2025, 6, 1), baseline=dt.date(2025, 5, 1), scope="company",
-                                 window_days=30, as_of=at(2025, 6, 14), status="provisional", payload={})  # fmt: skip
+                                 window_days=30, as_of=at(2025, 6, 14), status="provisional", payload=now)  # fmt: skip
+    # Final, but stored in the payload's first shape: stored again.
+    MonthlyReport.objects.create(month=dt.date(2025, 2, 1), baseline=dt.date(2025, 1, 1), scope="company",
+                                 window_days=30, as_of=at(2025, 4, 1), status="final", payload={})  # fmt: skip
+    MonthlyReport.objects.create(month=dt.date(2025, 1, 1), baseline=dt.date(2024, 12, 1), scope="company",
+                                 window_days=30, as_of=at(2025, 4, 1), status="final", payload=now)  # fmt: skip
 
     keys = reports_due_for_recompute(now=at(2025, 6, 15, 2, 30))
 
-    # June and May are provisional (May turns final on 1 July); April turned final on 31 May.
+    # June and May are provisional (May turns final on 1 July); April turned final on 31 May. Each for the
+    # company and every active account.
     assert keys == [
         {"month": "2025-06", "scope": "company", "baseline": None, "window_days": None},
+        {"month": "2025-06", "scope": "account:shop", "baseline": None, "window_days": None},
         {"month": "2025-05", "scope": "company", "baseline": None, "window_days": None},
-        {"month": "2025-05", "scope": "account:shop", "baseline": "2025-04", "window_days": 30},
+        {"month": "2025-05", "scope": "account:shop", "baseline": None, "window_days": None},
+        {"month": "2025-02", "scope": "company", "baseline": "2025-01", "window_days": 30},
+        {"month": "2025-05", "scope": "account:shop", "baseline": "2025-03", "window_days": 30},
     ]
     # A month final for less than a week is still visited, so that it gets frozen.
     early = reports_due_for_recompute(now=at(2025, 6, 5))
-    assert [k["month"] for k in early if k["scope"] == "company"] == ["2025-06", "2025-05", "2025-04"]
+    canonical = [k["month"] for k in early if k["scope"] == "company" and k["baseline"] is None]
+    assert canonical == ["2025-06", "2025-05", "2025-04"]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,9 +9,8 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import sales_required
 
 from .. import charts
-from ..links import inquiry_list_url
-from ..periods import ReportParamError, add_months, month_label
-from ..presentation import salesperson_month
+from ..periods import ReportParamError, add_months, month_label, parse_month
+from ..presentation import Cohort, salesperson_month
 from ..selectors import report_payload
 from ..services import monthly_report_read
 from .monthly import _month_or_404, last_month
@@ -34,10 +33,17 @@ def my_month(request, month: str | None = None):
             mine["chart"] = charts.orders_waterfall(
                 mine["row"], baseline_label=payload["baseline"], month_label=payload["month"]
             )
+            me = request.user.pk
+            current = Cohort(month_date, payload["as_of"], payload["window_days"])
+            baseline = Cohort(parse_month(payload["baseline"]), payload["baseline_as_of"], payload["window_days"])
+            for row in mine["funnel"]:
+                stage = "won" if row["stage"] == "revenue_usd" else row["stage"]
+                row["current_url"] = current.url(stage=stage, owner_id=me)
+                row["baseline_url"] = baseline.url(stage=stage, owner_id=me)
             mine["links"] = {
-                "inquiries": inquiry_list_url(month=month_date, owner_id=request.user.pk),
-                "won": inquiry_list_url(month=month_date, owner_id=request.user.pk, state="won"),
-                "rfq": inquiry_list_url(month=month_date, owner_id=request.user.pk, source="rfq"),
+                "rfq": current.url(rfq=True, owner_id=me),
+                "rfq_won": current.url(rfq=True, stage="won", owner_id=me),
+                "quotes": current.url(kind="quotes", owner_id=me),
             }
     return render(
         request,
