@@ -56,6 +56,7 @@ NAV_ITEMS = [
     NavItem(_("Team and accounts"), "accounts:team", (Role.OPS_MANAGER,)),
     NavItem(_("Import"), "inquiries:imports", OPERATIONS),
     NavItem(_("Monthly report"), "reports:index", READERS),
+    NavItem(_("This month so far"), "reports:this_month", READERS),
     NavItem(_("My month"), "reports:mine", (Role.SALES,)),
     NavItem(_("Audit trail"), "accounts:audit", (Role.OPS_MANAGER, Role.BOSS)),
 ]

@@ -167,7 +167,7 @@ def _funnel_rows(funnel: dict, *, current: Cohort, baseline: Cohort, filters: di
     rows = []
     for stage in (*FUNNEL_STAGES, "revenue_usd"):
         now, base = funnel["current"][stage], funnel["baseline"][stage]
-        link_stage = "won" if stage == "revenue_usd" else stage
+        money = stage == "revenue_usd"  # a sum, not a count: the won stage's link has the inquiries
         rows.append(
             {
                 "stage": stage,
@@ -175,9 +175,9 @@ def _funnel_rows(funnel: dict, *, current: Cohort, baseline: Cohort, filters: di
                 "current": now,
                 "baseline": base,
                 "change": now - base,
-                "money": stage == "revenue_usd",
-                "current_url": current.url(stage=link_stage, **filters),
-                "baseline_url": baseline.url(stage=link_stage, **filters),
+                "money": money,
+                "current_url": None if money else current.url(stage=stage, **filters),
+                "baseline_url": None if money else baseline.url(stage=stage, **filters),
             }
         )
     return rows

@@ -9,6 +9,7 @@ app_name = "reports"
 
 urlpatterns = [
     path("", monthly.report_month, name="index"),
+    path("this-month/", monthly.report_this_month, name="this_month"),
     path("<report_month:month>/", monthly.report_month, name="month"),
     path("<report_month:month>/report.pdf", monthly.report_pdf, name="pdf"),
     path("<report_month:month>/report.xlsx", monthly.report_xlsx, name="xlsx"),

@@ -126,6 +126,8 @@ EXPECTATIONS: dict[str, Row] = {
     # ----------------------------------------------------------------- reports
     "reports:month_json":                Row("month",     get="200 200 200 404 404 302L", post="405 405 405 405 405 405"),
     "reports:index":                     Row(None,        get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:this_month":                Row(None,        get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
+    "reports:drilldown":                 Row("month",     get="400 400 400 400 400 302L", post="405 405 405 405 405 405"),
     "reports:month":                     Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
     "reports:pdf":                       Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
     "reports:xlsx":                      Row("month",     get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),

@@ -54,6 +54,8 @@ def cohort_list(request, month: str):
             salesperson_id=owner.pk if owner else None,
             account_id=account.pk if account else None,
         )
+        if params["owner"] == "none":
+            qs = qs.none()  # every quote has its salesperson: the unassigned row has none
         table = RfqQuoteReportTable(qs)
         what = _("RFQ quotes")
     else:

@@ -37,9 +37,9 @@ def my_month(request, month: str | None = None):
             current = Cohort(month_date, payload["as_of"], payload["window_days"])
             baseline = Cohort(parse_month(payload["baseline"]), payload["baseline_as_of"], payload["window_days"])
             for row in mine["funnel"]:
-                stage = "won" if row["stage"] == "revenue_usd" else row["stage"]
-                row["current_url"] = current.url(stage=stage, owner_id=me)
-                row["baseline_url"] = baseline.url(stage=stage, owner_id=me)
+                if row["stage"] != "revenue_usd":  # a sum, not a count
+                    row["current_url"] = current.url(stage=row["stage"], owner_id=me)
+                    row["baseline_url"] = baseline.url(stage=row["stage"], owner_id=me)
             mine["links"] = {
                 "rfq": current.url(rfq=True, owner_id=me),
                 "rfq_won": current.url(rfq=True, stage="won", owner_id=me),

@@ -80,12 +80,15 @@ def report_month(request, month: str | None = None):
     """/reports/ (last month) and /reports/YYYY-MM/: verdict, charts, funnel, trends, tables."""
     month_date, form, view = _read(request, month)
     query = _query(form)
+    this_month = month_of(timezone.now())
     context = {
         "form": form,
         "month": month_date,
         "view": view,
         "previous_month": month_label(add_months(month_date, -1)),
-        "next_month": month_label(add_months(month_date, 1)) if month_date < last_month() else None,
+        "next_month": month_label(add_months(month_date, 1)) if month_date < this_month else None,
+        "in_progress": month_date == this_month,
+        "this_month": month_label(this_month),
         "query": query,
         "pdf_unavailable": exports.pdf_unavailable_reason(),
         "can_recompute": request.user.is_operations,
@@ -93,6 +96,13 @@ def report_month(request, month: str | None = None):
     if view is not None:
         context.update(_tables(view))
     return render(request, "reports/report_month.html", context, status=200 if view else 400)
+
+
+@require_GET
+@reader_required
+def report_this_month(request):
+    """/reports/this-month/: the month in progress so far, compared with last month at the same age."""
+    return report_month(request, month_label(month_of(timezone.now())))
 
 
 @require_GET
