@@ -252,10 +252,10 @@ Z_90 = Fraction(1645, 1000)
 
 @dataclass(frozen=True)
 class Noise:
-    """The variances of the two sides' order effects, exact (se = √variance)."""
+    """The variances of the two sides' order effects (se = √variance)."""
 
-    operations_var: Fraction
-    sales_var: Fraction
+    operations_var: float
+    sales_var: float
 
     @property
     def operations_se(self) -> float:
@@ -266,23 +266,42 @@ class Noise:
         return math.sqrt(self.sales_var)
 
 
-def _side_effects(x0: Sequence[Fraction | None], x1: Sequence[Fraction | None]) -> tuple[Fraction, Fraction]:
-    """(operations, sales) order effects of observed factors [I, q, r, k], after §3's undefined rule."""
-    effects = shapley_product(*fill_undefined(x0, x1))
-    return effects[0] + effects[1], effects[2] + effects[3]
+@functools.cache
+def _side_coefficients(n: int = 4) -> dict[str, tuple[float, ...]]:
+    """A side's effect as Σ over masks of coef[mask]·f(z(mask)), for f the product of n factors.
+
+    φ_j = Σ_{S∌j} w(|S|)·[f(S ∪ {j}) − f(S)]: f(T) enters φ_j with +w(|T| − 1) when j ∈ T and
+    −w(|T|) when j ∉ T. Summed over the side's factors, once per n.
+    """
+    weights = [math.factorial(s) * math.factorial(n - 1 - s) / math.factorial(n) for s in range(n)]
+    sides = {"operations": (0, 1), "sales": tuple(range(2, n))}
+    result = {}
+    for side, members in sides.items():
+        coefficients = []
+        for mask in range(1 << n):
+            size = mask.bit_count()
+            total = 0.0
+            for j in members:
+                if mask >> j & 1:
+                    total += weights[size - 1]
+                elif size < n:
+                    total -= weights[size]
+            coefficients.append(total)
+        result[side] = tuple(coefficients)
+    return result
 
 
-def _factor_variances(funnel: Funnel) -> list[Fraction | None]:
+def _factor_variances(funnel: Funnel) -> list[float | None]:
     """Var(I) = max(I, 1) (Poisson); Var(p) of a ratio x/n by Agresti–Coull; None where undefined."""
 
-    def ratio(x: int, n: int) -> Fraction | None:
+    def ratio(x: int, n: int) -> float | None:
         if n == 0:
             return None
-        p = Fraction(x + 2, n + 4)
+        p = (x + 2) / (n + 4)
         return p * (1 - p) / (n + 4)
 
     return [
-        Fraction(max(funnel.inquiries, 1)),
+        float(max(funnel.inquiries, 1)),
         ratio(funnel.valid, funnel.inquiries),
         ratio(funnel.replied, funnel.valid),
         ratio(funnel.won, funnel.replied),
@@ -290,31 +309,44 @@ def _factor_variances(funnel: Funnel) -> list[Fraction | None]:
 
 
 def noise(before: Funnel, after: Funnel) -> Noise:
-    """The delta method over the eight observed factors, periods independent.
+    """The delta method over the eight observed factors [I, q, r, k] of both periods (independent).
 
-    Each side's effect is linear in every single factor (each product holds a factor once, even
-    where an undefined ratio borrows the other period's value), so E(x + 1) − E(x) is its
-    derivative exactly. An undefined ratio has no variance of its own and is never moved.
+    Each side's effect is Σ_mask coef[mask]·Π_i z_i(mask), multilinear in the factors, so its
+    derivative by an observed factor is the same sum with that factor's place left out of the
+    product, over the masks that take it there. A ratio undefined in one period takes the other
+    period's value (§3): its observed twin then stands in both places, and has no variance of
+    its own.
     """
     observed = [before.factors(), after.factors()]
+    filled = [[float(v) for v in period] for period in fill_undefined(*observed)]
     variances = [_factor_variances(before), _factor_variances(after)]
-    ops, sales = _side_effects(*observed)
-    ops_var = sales_var = Fraction(0)
+    coefficients = _side_coefficients(4)
+    ops_var = sales_var = 0.0
     for period in (0, 1):
-        for j, variance in enumerate(variances[period]):
+        for k in range(4):
+            variance = variances[period][k]
             if variance is None:
                 continue
-            moved = [list(observed[0]), list(observed[1])]
-            moved[period][j] += 1
-            ops_moved, sales_moved = _side_effects(*moved)
-            ops_var += (ops_moved - ops) ** 2 * variance
-            sales_var += (sales_moved - sales) ** 2 * variance
+            # The periods from which this observed value feeds factor k.
+            places = (period,) if observed[1 - period][k] is not None else (0, 1)
+            d_ops = d_sales = 0.0
+            for mask in range(16):
+                if (mask >> k & 1) not in places:
+                    continue
+                rest = 1.0
+                for i in range(4):
+                    if i != k:
+                        rest *= filled[mask >> i & 1][i]
+                d_ops += coefficients["operations"][mask] * rest
+                d_sales += coefficients["sales"][mask] * rest
+            ops_var += d_ops * d_ops * variance
+            sales_var += d_sales * d_sales * variance
     return Noise(ops_var, sales_var)
 
 
-def is_clear(effect: Fraction, variance: Fraction) -> bool:
-    """|E| ≥ 0.5 and |E| ≥ 1.645·se, compared exactly (squared)."""
-    return abs(effect) >= VERDICT_THRESHOLD and effect * effect >= Z_90 * Z_90 * variance
+def is_clear(effect: Fraction, variance: float) -> bool:
+    """|E| ≥ 0.5 and |E| ≥ 1.645·se (compared squared)."""
+    return abs(effect) >= VERDICT_THRESHOLD and float(effect) ** 2 >= float(Z_90) ** 2 * variance
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,7 +407,7 @@ def verdict(orders: Change, spread: Noise | None = None, *, baseline_in_data: bo
     """
     if not baseline_in_data:
         return Verdict("none", None, BASELINE_BEFORE_DATA)
-    spread = spread or Noise(Fraction(0), Fraction(0))
+    spread = spread or Noise(0.0, 0.0)
     ops, sales = orders.operations, orders.sales
     clear = {"operations": is_clear(ops, spread.operations_var), "sales": is_clear(sales, spread.sales_var)}
     kind = "blame" if orders.total <= 0 else "credit"
@@ -451,7 +483,7 @@ def signed(value: Fraction | Decimal | int, places: int = 1) -> str:
     return f"+{rounded}" if rounded > 0 else f"−{-rounded}"
 
 
-def margin(variance: Fraction) -> Decimal:
+def margin(variance: float) -> Decimal:
     """1.645·se to one decimal: the ± shown beside a side's effect."""
     return (Decimal("1.645") * Decimal(repr(math.sqrt(variance)))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 

@@ -106,7 +106,7 @@ def test_worked_example_2_two_orders_from_thirty_inquiries_are_within_noise():
     change, spread = decompose(Funnel(), new), noise(Funnel(), new)
 
     assert spread.operations_se == pytest.approx(1.5872, abs=1e-4)
-    assert spread.sales_se == 0
+    assert spread.sales_se == pytest.approx(0, abs=1e-9)
     assert verdict(change, spread) == verdict(change, spread)  # a value object
     assert (verdict(change, spread).kind, verdict(change, spread).reason) == ("none", "within_noise")
 
@@ -394,3 +394,43 @@ def test_shapley_of_two_factors_is_the_midpoint_formula():
 def test_a_funnel_must_narrow():
     with pytest.raises(ValueError):
         Funnel(5, 6, 0, 0)
+
+
+def _exact_variances(before: Funnel, after: Funnel) -> tuple[Fraction, Fraction]:
+    """The delta method by its definition: each side's effect moved by one unit of each observed
+    factor (exact, as the effects are linear in every single factor), in Fractions."""
+
+    def sides(x0, x1):
+        effects = shapley_product(*fill_undefined(x0, x1))
+        return effects[0] + effects[1], effects[2] + effects[3]
+
+    def variances(f: Funnel):
+        def ratio(x, n):
+            return None if n == 0 else Fraction(x + 2, n + 4) * (1 - Fraction(x + 2, n + 4)) / (n + 4)
+
+        return [Fraction(max(f.inquiries, 1)), ratio(f.valid, f.inquiries), ratio(f.replied, f.valid),
+                ratio(f.won, f.replied)]  # fmt: skip
+
+    observed = [before.factors(), after.factors()]
+    ops, sales = sides(*observed)
+    ops_var = sales_var = Fraction(0)
+    for period, period_variances in enumerate((variances(before), variances(after))):
+        for k, variance in enumerate(period_variances):
+            if variance is None:
+                continue
+            moved = [list(observed[0]), list(observed[1])]
+            moved[period][k] += 1
+            ops_moved, sales_moved = sides(*moved)
+            ops_var += (ops_moved - ops) ** 2 * variance
+            sales_var += (sales_moved - sales) ** 2 * variance
+    return ops_var, sales_var
+
+
+@settings(max_examples=300, deadline=None)
+@given(before=funnels(), after=funnels())
+def test_the_noise_equals_the_delta_method_by_its_definition(before, after):
+    ops_var, sales_var = _exact_variances(before, after)
+    spread = noise(before, after)
+
+    assert spread.operations_var == pytest.approx(float(ops_var), rel=1e-9, abs=1e-9)
+    assert spread.sales_var == pytest.approx(float(sales_var), rel=1e-9, abs=1e-9)
