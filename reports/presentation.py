@@ -95,10 +95,15 @@ def report_view(
     user_ids: dict[str, int],
     language: str | None = None,
     with_charts: bool = True,
+    with_rows: bool = True,
 ) -> ReportView:
     """The report as the page shows it. `account_ids` (code → id) and `user_ids` (username → id)
-    give the inquiry list's filter values for the links."""
+    give the drill-down links' filter values. Without `with_rows`, only the verdict and the
+    payload (for a page whose body comes from the cache): no tables, no links, no charts."""
     payload = report_payload(report, language=language)
+    if not with_rows:
+        month, baseline = parse_month(payload["month"]), parse_month(payload["baseline"])
+        return ReportView(report, payload, month, baseline, [], {}, {}, [], [], payload["kpis"], [])
     month, baseline = parse_month(payload["month"]), parse_month(payload["baseline"])
     kind, _sep, name = payload["scope"].partition(":")
     scope_filters = {

@@ -7,10 +7,13 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -47,8 +50,8 @@ def _choices(month: dt.date, data) -> ReportChoicesForm:
     return ReportChoicesForm(data, month=month, accounts=report_page_accounts())
 
 
-def _read(request, month: str | None, *, with_charts: bool = True):
-    """(form, view) for the request; view is None when the choices are wrong (form has the errors)."""
+def _read(request, month: str | None, *, with_charts: bool = True, with_rows: bool = True):
+    """(month, form, view) for the request; view is None when the choices are wrong (form has the errors)."""
     month_date = _month_or_404(month)
     form = _choices(month_date, request.GET)
     if not form.is_valid():
@@ -59,14 +62,37 @@ def _read(request, month: str | None, *, with_charts: bool = True):
     except ReportParamError as exc:
         form.add_error(None, str(exc))
         return month_date, form, None
-    view = report_view(
+    return month_date, form, _view(form, report, with_charts=with_charts, with_rows=with_rows)
+
+
+def _view(form: ReportChoicesForm, report, *, with_charts: bool = True, with_rows: bool = True):
+    return report_view(
         report,
         account_ids={account.code: account.pk for account in form.accounts},
-        user_ids=report_user_ids(report.payload),
+        user_ids=report_user_ids(report.payload) if with_rows else {},
         language=get_language(),
         with_charts=with_charts,
+        with_rows=with_rows,
     )
-    return month_date, form, view
+
+
+# The report's body (charts and tables: most of a page's time) is rendered once per report as
+# counted (its computed_at) and language, then served from the cache.
+BODY_CACHE_SECONDS = 3600
+
+
+def _body(request, form: ReportChoicesForm, view) -> str:
+    payload = view.payload
+    key = "report-body:{}:{}:{}:{}:{}:{}".format(
+        payload["scope"], payload["month"], payload["baseline"], payload["window_days"],
+        payload["computed_at"], get_language(),
+    )  # fmt: skip
+    body = cache.get(key)
+    if body is None:
+        full = _view(form, view.report)
+        body = render_to_string("reports/_report_body.html", {"view": full, **_tables(full)}, request=request)
+        cache.set(key, body, BODY_CACHE_SECONDS)
+    return mark_safe(body)  # noqa: S308 - rendered by our own template, escaped there
 
 
 def _query(form: ReportChoicesForm) -> str:
@@ -78,7 +104,7 @@ def _query(form: ReportChoicesForm) -> str:
 @reader_required
 def report_month(request, month: str | None = None):
     """/reports/ (last month) and /reports/YYYY-MM/: verdict, charts, funnel, trends, tables."""
-    month_date, form, view = _read(request, month)
+    month_date, form, view = _read(request, month, with_rows=False)
     query = _query(form)
     this_month = month_of(timezone.now())
     context = {
@@ -94,7 +120,7 @@ def report_month(request, month: str | None = None):
         "can_recompute": request.user.is_operations,
     }
     if view is not None:
-        context.update(_tables(view))
+        context["body"] = _body(request, form, view)
     return render(request, "reports/report_month.html", context, status=200 if view else 400)
 
 
