@@ -84,8 +84,8 @@ def test_account_and_team_changes_are_audited(cast):
 
 def test_recomputing_a_final_report_is_audited_with_who_asked(cast):
     month = dt.date(2024, 1, 1)
-    monthly_report_get(month=month, by=cast["ops_manager"])
-    monthly_report_get(month=month, by=cast["boss"], recompute=True)
+    monthly_report_get(month=month, by=cast["ops_manager"], store=True)
+    monthly_report_get(month=month, by=cast["boss"], recompute=True, store=True)
     stored, recomputed = last_event("report.final"), last_event("report.recompute")
     assert stored.actor == cast["ops_manager"]
     assert recomputed.actor == cast["boss"]

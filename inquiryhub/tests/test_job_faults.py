@@ -128,7 +128,7 @@ def assert_one_correct_report():
     assert (stored.month, stored.status) == (dt.date(2025, 5, 1), "final")
     assert stored.payload["funnel"]["current"]["won"] == 1
     # The same figures as a computation from scratch in this process.
-    fresh = monthly_report_get(month=dt.date(2025, 5, 1), recompute=True)
+    fresh = monthly_report_get(month=dt.date(2025, 5, 1), recompute=True, store=True)
     assert fresh.pk == stored.pk
     # The 12-month trends are attached by the job after the report itself (see reports.tasks).
     volatile = {"as_of", "baseline_as_of", "computed_at", "trends"}
