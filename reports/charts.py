@@ -10,6 +10,7 @@ The colours are app.css's --ops and --sales, which an image cannot read, so they
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass
 
@@ -231,9 +232,7 @@ def _funnel_panel(
             truncate_label=-1,
             margin_left=40,  # pygal measures Latin glyphs; Chinese stage names are wider
             include_x_axis=True,
-            # Whole orders: no axis guide at 0.5 of an order.
-            min_scale=2,
-            max_scale=5,
+            y_labels=whole_ticks(max(max(current[key], baseline[key]) for key, _label in stages)),
         ),
         style=_style((BASELINE_COLOUR, OPS_COLOUR)),
     )
@@ -241,6 +240,15 @@ def _funnel_panel(
     chart.add(labels[0], [baseline[key] for key, _label in stages])
     chart.add(labels[1], [current[key] for key, _label in stages])
     return chart.render(is_unicode=True)
+
+
+def whole_ticks(top: float, *, count: int = 4) -> list[int]:
+    """Axis ticks from 0 in steps of 1, 2 or 5 times a power of ten, up to or past `top`:
+    counts get no tick at 0.4 of an order, and hundreds read 0, 200, 400."""
+    raw = max(top / count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return list(range(0, step * max(1, math.ceil(top / step)) + 1, step))
 
 
 SVG_ROOT_RE = re.compile(r"<svg\b")

@@ -71,7 +71,9 @@ def report_pdf(view: ReportView, *, request, context: dict) -> bytes:
         weasyprint = _import_weasyprint()
     except (ImportError, OSError) as exc:
         raise PdfUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
-    html = render_to_string("reports/report_pdf.html", {**context, "view": view}, request=request)
+    html = render_to_string(
+        "reports/report_pdf.html", {**context, "view": view, "scope": scope_label(view.payload)}, request=request
+    )
     stylesheet = weasyprint.CSS(filename=finders.find(PDF_STYLESHEET))
     return weasyprint.HTML(string=html, base_url=None).write_pdf(stylesheets=[stylesheet])
 
