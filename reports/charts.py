@@ -13,10 +13,14 @@ import base64
 import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
+
+from . import attribution as calc
 
 OPS_COLOUR = "#1d6fd8"  # app.css --ops
 SALES_COLOUR = "#d9480f"  # app.css --sales
@@ -74,6 +78,7 @@ class Step:
     label: str
     value: float
     side: str  # "total", "operations" or "sales"
+    shown: Decimal | None = None  # the printed value (in k for money), apportioned so the parts add up
 
 
 def _signed(value: float, places: int) -> str:
@@ -129,7 +134,8 @@ def waterfall(
         low = max(low, 0)  # a running total below zero cannot happen with counts; never draw under the axis
         bases.append({"value": low, "label": "", "color": "transparent"})
         colour = OPS_COLOUR if step.side == "operations" else SALES_COLOUR
-        text = _signed(step.value / scale, effect_places) + suffix
+        printed = step.value / scale if step.shown is None else float(step.shown)
+        text = _signed(printed, effect_places) + suffix
         bars.append({"value": max(high - low, 0), "label": text, "color": colour})
         running += step.value
     total_bar(end)
@@ -143,7 +149,7 @@ def orders_waterfall(payload: dict, *, baseline_label: str, month_label: str) ->
     return waterfall(
         title=_("Orders: %(baseline)s → %(month)s") % {"baseline": baseline_label, "month": month_label},
         start=Step(baseline_label, funnel["baseline"]["won"], "total"),
-        steps=_factor_steps(change, with_order_value=False),
+        steps=_factor_steps(change, with_order_value=False, places=1),
         end=Step(month_label, funnel["current"]["won"], "total"),
     )
 
@@ -153,7 +159,7 @@ def revenue_waterfall(payload: dict, *, baseline_label: str, month_label: str) -
     return waterfall(
         title=_("Revenue (USD): %(baseline)s → %(month)s") % {"baseline": baseline_label, "month": month_label},
         start=Step(baseline_label, funnel["baseline"]["revenue_usd"], "total"),
-        steps=_factor_steps(change, with_order_value=True),
+        steps=_factor_steps(change, with_order_value=True, places=1, scale=1000),
         end=Step(month_label, funnel["current"]["revenue_usd"], "total"),
         places=0,
         thousands=True,
@@ -170,11 +176,15 @@ def factor_labels() -> dict[str, str]:
     }
 
 
-def _factor_steps(change: dict, *, with_order_value: bool) -> list[Step]:
+def _factor_steps(change: dict, *, with_order_value: bool, places: int, scale: int = 1) -> list[Step]:
+    """The factors' bars; their printed values (in units of `scale`) add up to the change printed."""
     labels = factor_labels()
     names = ["volume", "quality", "response", "conversion"] + (["order_value"] if with_order_value else [])
+    exact = [Fraction(str(change[name])) / scale for name in names]
+    shown = calc.apportion(exact, Fraction(str(change["total"])) / scale, places)
     return [
-        Step(labels[name], change[name], "operations" if name in ("volume", "quality") else "sales") for name in names
+        Step(labels[name], change[name], "operations" if name in ("volume", "quality") else "sales", printed)
+        for name, printed in zip(names, shown, strict=True)
     ]
 
 
