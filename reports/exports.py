@@ -114,7 +114,7 @@ class Column:
 
     header: str
     value: Callable[[dict], Any]
-    number_format: str = GENERAL
+    number_format: str | Callable[[dict], str] = GENERAL  # or the row's format (the funnel's money row)
 
 
 def scope_label(payload: dict) -> str:
@@ -138,12 +138,13 @@ def report_xlsx(view: ReportView) -> bytes:
     _lines(summary, summary_lines(view))
 
     payload = view.payload
+    in_data = payload["baseline_in_data"]
     funnel = book.create_sheet(_sheet_title(_("Funnel")))
     _table(funnel, _funnel_columns(view), view.funnel)
     funnel.append([])
     funnel.append([safe_text(_won_note(payload["window_days"]))])
 
-    if payload["baseline_in_data"]:
+    if in_data:  # else no split, as on the page
         for title, steps, with_margin in (
             (_("Orders change"), view.orders_steps, True),
             (_("Revenue change"), view.revenue_steps, False),
@@ -151,7 +152,6 @@ def report_xlsx(view: ReportView) -> bytes:
             sheet = book.create_sheet(_sheet_title(title))
             _table(sheet, _effect_columns(steps, with_margin=with_margin), _effect_rows(steps))
 
-    in_data = payload["baseline_in_data"]
     accounts = book.create_sheet(_sheet_title(_("Accounts")))
     _table(accounts, _account_columns(in_data=in_data), view.accounts)
     people = book.create_sheet(_sheet_title(_("Salespeople")))

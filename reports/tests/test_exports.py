@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -378,3 +379,18 @@ def test_the_exports_read_the_stored_report_and_write_nothing(cast, client_for, 
     assert AuditEvent.objects.count() == audit_rows
     assert _summary(book)["结论"][0][0] == SENTENCE_ZH
     assert "".join(SENTENCE_ZH.split()) in _pdf_text(pdf.content)
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [("company", "全公司"), ("account:shop", "光明照明 主账号 (shop)"), ("salesperson:wang", "王强")],
+)
+def test_the_scope_is_written_as_readers_name_it(scope, expected):
+    payload = {
+        "scope": scope,
+        "accounts": [{"code": "shop", "display_name": "光明照明 主账号 (shop)"}],
+        "salespeople": [{"username": "wang", "display_name": "王强"}, {"username": None, "display_name": None}],
+    }
+
+    with translation.override("zh-hans"):
+        assert exports.scope_label(payload) == expected
