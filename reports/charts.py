@@ -10,12 +10,17 @@ The colours are app.css's --ops and --sales, which an image cannot read, so they
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 
 import pygal
 from django.utils.translation import gettext as _
 from pygal.style import Style
+
+from . import attribution as calc
 
 OPS_COLOUR = "#1d6fd8"  # app.css --ops
 SALES_COLOUR = "#d9480f"  # app.css --sales
@@ -73,6 +78,7 @@ class Step:
     label: str
     value: float
     side: str  # "total", "operations" or "sales"
+    shown: Decimal | None = None  # the printed value (in k for money), apportioned so the parts add up
 
 
 def _signed(value: float, places: int) -> str:
@@ -128,7 +134,8 @@ def waterfall(
         low = max(low, 0)  # a running total below zero cannot happen with counts; never draw under the axis
         bases.append({"value": low, "label": "", "color": "transparent"})
         colour = OPS_COLOUR if step.side == "operations" else SALES_COLOUR
-        text = _signed(step.value / scale, effect_places) + suffix
+        printed = step.value / scale if step.shown is None else float(step.shown)
+        text = _signed(printed, effect_places) + suffix
         bars.append({"value": max(high - low, 0), "label": text, "color": colour})
         running += step.value
     total_bar(end)
@@ -142,7 +149,7 @@ def orders_waterfall(payload: dict, *, baseline_label: str, month_label: str) ->
     return waterfall(
         title=_("Orders: %(baseline)s → %(month)s") % {"baseline": baseline_label, "month": month_label},
         start=Step(baseline_label, funnel["baseline"]["won"], "total"),
-        steps=_factor_steps(change, with_order_value=False),
+        steps=_factor_steps(change, with_order_value=False, places=1),
         end=Step(month_label, funnel["current"]["won"], "total"),
     )
 
@@ -152,7 +159,7 @@ def revenue_waterfall(payload: dict, *, baseline_label: str, month_label: str) -
     return waterfall(
         title=_("Revenue (USD): %(baseline)s → %(month)s") % {"baseline": baseline_label, "month": month_label},
         start=Step(baseline_label, funnel["baseline"]["revenue_usd"], "total"),
-        steps=_factor_steps(change, with_order_value=True),
+        steps=_factor_steps(change, with_order_value=True, places=1, scale=1000),
         end=Step(month_label, funnel["current"]["revenue_usd"], "total"),
         places=0,
         thousands=True,
@@ -169,40 +176,119 @@ def factor_labels() -> dict[str, str]:
     }
 
 
-def _factor_steps(change: dict, *, with_order_value: bool) -> list[Step]:
+def _factor_steps(change: dict, *, with_order_value: bool, places: int, scale: int = 1) -> list[Step]:
+    """The factors' bars; their printed values (in units of `scale`) add up to the change printed."""
     labels = factor_labels()
     names = ["volume", "quality", "response", "conversion"] + (["order_value"] if with_order_value else [])
+    exact = [Fraction(str(change[name])) / scale for name in names]
+    shown = calc.apportion(exact, Fraction(str(change["total"])) / scale, places)
     return [
-        Step(labels[name], change[name], "operations" if name in ("volume", "quality") else "sales") for name in names
+        Step(labels[name], change[name], "operations" if name in ("volume", "quality") else "sales", printed)
+        for name, printed in zip(names, shown, strict=True)
     ]
 
 
+FUNNEL_WIDTH, FUNNEL_COUNTS_HEIGHT, FUNNEL_WON_HEIGHT = 480, 250, 190
+
+
 def funnel_chart(payload: dict, *, baseline_label: str, month_label: str) -> str:
-    """The month's funnel beside the baseline's, stage by stage (horizontal bars, values printed)."""
+    """The month's funnel beside the baseline's, stage by stage (horizontal bars, values printed).
+
+    Two panels in one picture: inquiries, valid and replied on one scale, won orders on a scale of
+    their own below, so that 2 orders stay a visible bar beside 500 inquiries (a log scale would
+    draw no bar at all for 0 and make 7 look half as long as 500).
+    """
     current, baseline = payload["funnel"]["current"], payload["funnel"]["baseline"]
-    stages = [("inquiries", _("Inquiries")), ("valid", _("Valid")), ("replied", _("Replied")), ("won", _("Won"))]
+    counts = [("inquiries", _("Inquiries")), ("valid", _("Valid")), ("replied", _("Replied"))]
+    top = _funnel_panel(
+        counts,
+        current,
+        baseline,
+        title=_("Funnel: %(month)s against %(baseline)s") % {"month": month_label, "baseline": baseline_label},
+        labels=(baseline_label, month_label),
+        height=FUNNEL_COUNTS_HEIGHT,
+    )
+    won = _funnel_panel(
+        [("won", _("Won"))],
+        current,
+        baseline,
+        title=_("Won orders (a scale of their own)"),
+        labels=(baseline_label, month_label),
+        height=FUNNEL_WON_HEIGHT,
+        show_legend=True,
+    )
+    return svg_data_uri(stack_svgs([top, won], width=FUNNEL_WIDTH))
+
+
+def _funnel_panel(
+    stages: list[tuple[str, str]],
+    current: dict,
+    baseline: dict,
+    *,
+    title: str,
+    labels: tuple[str, str],
+    height: int,
+    show_legend: bool = False,
+) -> str:
     chart = pygal.HorizontalBar(
         **_config(
-            title=_("Funnel: %(month)s against %(baseline)s") % {"month": month_label, "baseline": baseline_label},
-            show_legend=True,
+            title=title,
+            show_legend=show_legend,
             legend_at_bottom=True,
             legend_at_bottom_columns=2,
             print_values=True,
-            height=360,
+            width=FUNNEL_WIDTH,
+            height=height,
             truncate_label=-1,
             margin_left=40,  # pygal measures Latin glyphs; Chinese stage names are wider
+            include_x_axis=True,
+            y_labels=whole_ticks(max(max(current[key], baseline[key]) for key, _label in stages)),
         ),
         style=_style((BASELINE_COLOUR, OPS_COLOUR)),
     )
     chart.x_labels = [label for _key, label in stages]
-    chart.add(baseline_label, [baseline[key] for key, _label in stages])
-    chart.add(month_label, [current[key] for key, _label in stages])
-    return svg_data_uri(chart.render(is_unicode=True))
+    chart.add(labels[0], [baseline[key] for key, _label in stages])
+    chart.add(labels[1], [current[key] for key, _label in stages])
+    return chart.render(is_unicode=True)
+
+
+def whole_ticks(top: float, *, count: int = 4) -> list[int]:
+    """Axis ticks from 0 in steps of 1, 2 or 5 times a power of ten, up to or past `top`:
+    counts get no tick at 0.4 of an order, and hundreds read 0, 200, 400."""
+    raw = max(top / count, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    return list(range(0, step * max(1, math.ceil(top / step)) + 1, step))
+
+
+SVG_ROOT_RE = re.compile(r"<svg\b")
+
+
+def stack_svgs(svgs: list[str], *, width: int) -> str:
+    """Several pygal charts of one width, one under the other, as one SVG (each keeps its own styles)."""
+    heights = [int(float(re.search(r'viewBox="0 0 [\d.]+ ([\d.]+)"', svg).group(1))) for svg in svgs]
+    parts, top = [], 0
+    for svg, height in zip(svgs, heights, strict=True):
+        parts.append(SVG_ROOT_RE.sub(f'<svg x="0" y="{top}" width="{width}" height="{height}"', svg, count=1))
+        top += height
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
+        f'viewBox="0 0 {width} {top}" width="{width}" height="{top}">' + "".join(parts) + "</svg>"
+    )
+
+
+def since_first_inquiry(trends: list[dict]) -> list[dict]:
+    """The trend from the scope's first month with inquiries (or orders) on: before it the account
+    did not exist or the data had not started, and a 0 drawn there would be a false point."""
+    first = next((i for i, t in enumerate(trends) if t["inquiries"] or t.get("orders_won_in_month")), len(trends))
+    return trends[first:]
 
 
 def trend_charts(trends: list[dict]) -> list[dict]:
     """One small line chart per trend (inquiries, valid share, reply within 24 h, conversion,
-    orders, trade-assurance share): [{"title", "uri"}]."""
+    orders, trade-assurance share): [{"title", "uri"}]. Each starts at the scope's first month
+    with inquiries, and every y axis starts at 0, so that a share of 90 % never looks like 0."""
+    trends = since_first_inquiry(trends)
     months = [entry["month"][2:] for entry in trends]  # "26-05": short enough for a phone
     lines = [
         ("inquiries", _("Inquiries"), False),
@@ -228,6 +314,9 @@ def trend_charts(trends: list[dict]) -> list[dict]:
                 dots_size=4,
                 stroke_style={"width": 3},
                 allow_interruptions=True,
+                include_x_axis=True,
+                # A share runs 0–100 %: its axis ends at 100 at most, never above.
+                range=(0, 100) if percent and any(v is not None and v > 50 for v in values) else None,
                 min_scale=3,
                 max_scale=5,
             ),

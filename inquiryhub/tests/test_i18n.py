@@ -20,8 +20,9 @@ def test_every_catalogue_entry_has_a_chinese_translation():
 
 
 def test_compiled_catalogue_matches_the_source():
-    po = {e.msgid: e.msgstr for e in polib.pofile(str(PO)) if e.translated() and not e.msgid_plural}
-    mo = {e.msgid: e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo"))) if not e.msgid_plural}
+    # Keyed by context and msgid: "Effect" as a table header (pgettext) is not the bare "Effect".
+    po = {(e.msgctxt, e.msgid): e.msgstr for e in polib.pofile(str(PO)) if e.translated() and not e.msgid_plural}
+    mo = {(e.msgctxt, e.msgid): e.msgstr for e in polib.mofile(str(PO.with_suffix(".mo"))) if not e.msgid_plural}
     assert {k: v for k, v in po.items() if mo.get(k) != v} == {}
 
 
