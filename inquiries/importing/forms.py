@@ -52,8 +52,11 @@ class ImportUploadForm(forms.Form):
     )
     file = forms.FileField(
         label=_("Workbook or csv file"),
-        help_text=_("An .xlsx workbook with the sheets below, or one sheet as .csv (UTF-8 or GB18030)."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+        help_text=_(
+            "An .xlsx workbook with the sheets below, one sheet as .csv (UTF-8 or GB18030), or an export of "
+            "Alibaba's back office as it comes (.xls or .xlsx)."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -67,8 +70,8 @@ class ImportUploadForm(forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         suffix = PurePath(upload.name).suffix.lower()
-        if suffix not in (".xlsx", ".csv"):
-            raise forms.ValidationError(_("Upload an Excel workbook (.xlsx) or a csv file (.csv)."))
+        if suffix not in (".xlsx", ".xls", ".csv"):
+            raise forms.ValidationError(_("Upload an Excel workbook (.xlsx or .xls) or a csv file (.csv)."))
         if upload.size > upload_limit_bytes():
             raise forms.ValidationError(too_large_message())
         if upload.size == 0:
