@@ -736,3 +736,8 @@ class ColumnMapping(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """(header as the file spells it, our column or "") for each column of the file."""
+        return list(zip(self.headers, self.columns, strict=False))

@@ -1801,9 +1801,9 @@ def _import_needs_mapping(job: ImportJob, preview: dict) -> None:
             Notification.objects.create(
                 recipient=job.created_by,
                 kind=Notification.Kind.IMPORT,
-                message=(
-                    _("Import of %(name)s: map its columns once, then it runs") % {"name": job.original_name}
-                )[:500],
+                message=(_("Import of %(name)s: map its columns once, then it runs") % {"name": job.original_name})[
+                    :500
+                ],
                 link=job.get_absolute_url(),
             )
 

@@ -486,10 +486,18 @@ def _check_unpacked(path: Path, entries: list[zipfile.ZipInfo], limits: Limits) 
 def _load_xlsx(path: Path, archive: zipfile.ZipFile, limits: Limits, finder: _Finder) -> Workbook:
     import openpyxl
 
+    # Opened from a file object: openpyxl refuses a path by its name, and an export named .xls may be an xlsx.
+    handle = path.open("rb")
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=False, keep_links=False)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=False, keep_links=False)
     except Exception:  # noqa: BLE001 - openpyxl raises anything from KeyError to XML errors on a bad file
+        handle.close()
         raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read.")) from None
+
+    def close() -> None:
+        book.close()
+        handle.close()
+
     try:
         tables = [_xlsx_table(archive, worksheet, limits.max_rows) for worksheet in book.worksheets]
         kinds = [sheet_kind(worksheet.title) for worksheet in book.worksheets]
@@ -500,12 +508,12 @@ def _load_xlsx(path: Path, archive: zipfile.ZipFile, limits: Limits, finder: _Fi
                 names=sheet_names_hint(),
             )
     except UnreadableFile:
-        book.close()
+        close()
         raise
     except Exception:  # noqa: BLE001
-        book.close()
+        close()
         raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read.")) from None
-    workbook.close = book.close
+    workbook.close = close
     return workbook
 
 
@@ -622,10 +630,40 @@ def _detect_encoding(path: Path) -> str:
                 decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
+        if encoding == "gb18030":
+            _refuse_mixed_encodings(path)
         return encoding
+    _refuse_mixed_encodings(path)
     raise UnreadableFile(
         gettext_noop("The csv file is neither UTF-8 nor GB18030 text; save it again as CSV UTF-8 and upload that.")
     )
+
+
+_UTF8_CJK_RE = re.compile(rb"[\xe4-\xe9][\x80-\xbf]{2}")
+
+
+def _refuse_mixed_encodings(path: Path) -> None:
+    """A file that is not UTF-8 whole, but has lines of UTF-8 Chinese among GB18030 ones (rows pasted
+    together from two exports), would be read as GB18030 with those lines garbled: refuse it."""
+    utf8_lines = other_lines = 0
+    with path.open("rb") as f:
+        for line in f:
+            if line.isascii():
+                continue
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                other_lines += 1
+                continue
+            if len(_UTF8_CJK_RE.findall(line)) >= 2:
+                utf8_lines += 1
+    if utf8_lines and other_lines:
+        raise UnreadableFile(
+            gettext_noop(
+                "The file mixes UTF-8 and GB18030 text (rows pasted from two files?); "
+                "save it again as CSV UTF-8 and upload that."
+            )
+        )
 
 
 def _detect_delimiter(path: Path, encoding: str) -> str:
