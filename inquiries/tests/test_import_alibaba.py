@@ -151,7 +151,8 @@ def test_a_file_named_xls_is_read_by_its_content(tmp_path, disguise):
         write_xlsx(tmp_path / "real.xlsx", {"询盘": [["询盘列表"], header, row]}).rename(path)
     elif disguise == "html-gb18030":
         cells = "".join(f"<tr>{''.join(f'<td>{c}</td>' for c in r)}</tr>" for r in ([header[0]], header, row))
-        html = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"></head><body><table>{cells}</table></body></html>'
+        head = '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gbk"></head>'
+        html = f"{head}<body><table>{cells}</table></body></html>"
         path.write_bytes(html.encode("gb18030"))
     else:
         path.write_bytes(csv_bytes([header, row], encoding="gb18030" if disguise == "csv-gb18030" else "utf-8"))

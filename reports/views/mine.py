@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import sales_required
 
 from .. import charts
+from ..alibaba import alibaba_comparisons
 from ..links import inquiry_list_url
 from ..periods import ReportParamError, add_months, month_label
 from ..presentation import salesperson_month
@@ -46,6 +47,7 @@ def my_month(request, month: str | None = None):
             "month": month_date,
             "report": report,
             "mine": mine,
+            "alibaba": next(iter(alibaba_comparisons(month=month_date, person_ids={request.user.pk})), None),
             "previous_month": month_label(add_months(month_date, -1)),
             "next_month": month_label(add_months(month_date, 1)) if month_date < last_month() else None,
         },
