@@ -315,7 +315,7 @@ def mapping_preview(table: _Table) -> dict:
     while width and is_blank(cells[width - 1]):
         width -= 1
     headers = ["" if is_blank(c) else str(c).strip()[:100] for c in cells[:width]]
-    samples = [r for n, r in rows if n > number][:3]
+    samples = [r for n, r in rows if n > number and not _is_note(r, 2)][:3]
     suggestions = {kind: [suggest_column(SHEETS[kind], h) or "" if h else "" for h in headers] for kind in SHEET_ORDER}
     kind = max(SHEET_ORDER, key=lambda k: (sum(1 for s in suggestions[k] if s), -SHEET_ORDER.index(k)))
     return {
