@@ -637,7 +637,10 @@ class ImportJob(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="jobs",
-        help_text=_("Applied to the file's sheet whatever its headers' signature (import_workbook --mapping)."),
+        help_text=_(
+            "Named on the command line (import_workbook --mapping); "
+            "the file's header row must be the one it was made for."
+        ),
     )
 
     class Meta:
