@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import PurePath
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -1627,7 +1628,7 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
     except NeedsMapping as exc:
         _import_needs_mapping(job, exc.preview)
         return ImportResult.from_job(job)
-    except ImportTimeLimit:
+    except (ImportTimeLimit, SoftTimeLimitExceeded):
         _import_failed(job, IMPORT_TIME_LIMIT_ERROR, {"minutes": max(1, settings.IMPORT_MAX_SECONDS // 60)})
         return ImportResult.from_job(job)
     except UnreadableFile as exc:
