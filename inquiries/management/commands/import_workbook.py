@@ -106,7 +106,8 @@ class Command(BaseCommand):
                     % {"sheet": s.name, "columns": ", ".join(s.unknown_columns)}
                 )
         for reading in result.readings:
-            for column, zone in reading.time_columns:
+            # Times read in the company's zone are the rule; only the others are worth a line.
+            for column, zone in (t for t in reading.time_columns if t[1] != settings.TIME_ZONE):
                 out.write(
                     _("%(sheet)s: %(column)s read in %(zone)s")
                     % {"sheet": reading.kind, "column": column, "zone": zone}
