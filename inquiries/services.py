@@ -1665,6 +1665,12 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
     if not resume_from:
         job.summary = {}
         job.rejected_rows.all().delete()
+    used = {source.mapping for source in book.sheets if source.mapping}
+    if used:
+        ColumnMapping.objects.filter(name__in=used).update(last_used_at=timezone.now())
+        if job.mapping_id is None:  # the mappings page counts the imports each one read
+            job.mapping = ColumnMapping.objects.filter(name__in=used).order_by("name").first()
+            job.save(update_fields=["mapping"])
     job.total_rows = max(book.total_rows, resume_from)
     job.done_rows = resume_from
     job.summary = result.summary_json()

@@ -98,19 +98,17 @@ def mapping_errors(preview: dict, data: MappingInput) -> list[str]:
 @transaction.atomic
 def column_mapping_save(*, job: ImportJob, data: MappingInput, by: User | None) -> ColumnMapping:
     """Save the mapping of the sheet a job stopped at, and run the job again with it (audited)."""
-    from ..tasks import import_workbook  # tasks imports the services that import this module
-
     _check_operations(by)
     job = ImportJob.objects.select_for_update().get(pk=job.pk)
     preview = (job.summary or {}).get("mapping")
     if job.status != ImportJob.Status.MAPPING or not preview:
         raise ValidationError(_("This import does not wait for a mapping."))
-    errors = mapping_errors(preview, data)
-    if errors:
-        raise ValidationError(errors)
     mapping = ColumnMapping.objects.filter(signature=preview["signature"]).first()
     if mapping is not None:
         raise ValidationError(_("These headers have a mapping already: %(name)s.") % {"name": mapping.name})
+    errors = mapping_errors(preview, data)
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             mapping = ColumnMapping.objects.create(
@@ -136,9 +134,30 @@ def column_mapping_save(*, job: ImportJob, data: MappingInput, by: User | None) 
             "import_job": job.pk,
         },
     )
+    _requeue(job)
+    return mapping
+
+
+def _requeue(job: ImportJob) -> None:
+    from ..tasks import import_workbook  # tasks imports the services that import this module
+
     job.status, job.finished_at, job.summary = ImportJob.Status.QUEUED, None, {}
     job.save(update_fields=["status", "finished_at", "summary"])
     transaction.on_commit(lambda: import_workbook.delay(job.pk))
+
+
+@transaction.atomic
+def import_job_rerun_if_mapped(*, job: ImportJob, by: User | None) -> ColumnMapping | None:
+    """A job that waits for a mapping someone has saved since (another upload of the same headers):
+    run it with that mapping. None when its headers still have no mapping."""
+    _check_operations(by)
+    job = ImportJob.objects.select_for_update().get(pk=job.pk)
+    preview = (job.summary or {}).get("mapping")
+    if job.status != ImportJob.Status.MAPPING or not preview:
+        return None
+    mapping = ColumnMapping.objects.filter(signature=preview["signature"]).first()
+    if mapping is not None:
+        _requeue(job)
     return mapping
 
 

@@ -114,3 +114,32 @@ def test_an_alibaba_name_is_linked_to_a_salesperson_only(cast, client_for):
     assert refused.status_code == 400
     assert AlibabaName.objects.count() == 1
     assert AuditEvent.objects.filter(action="alibaba.name_link", actor=cast["ops"]).count() == 1
+
+
+def test_a_second_upload_waiting_for_the_same_headers_runs_once_the_first_is_mapped(
+    tmp_path, cast, client_for, waiting
+):
+    rows = reply_detail_rows(["Q9", "Bob", "业务A", dt.datetime(2024, 1, 31, 9, 30), 1.5, "否", "业务A"])
+    second = run(write_xls(tmp_path / "again.xls", {"Sheet1": rows}), by=cast["ops"]).job
+    assert second.status == ImportJob.Status.MAPPING
+    data = {"kind": "reply_detail", "time_zone": "America/Los_Angeles", "name": "Alibaba replies"}
+    data.update({f"col_{i}": key for i, key in enumerate(waiting.summary["mapping"]["suggestions"]["reply_detail"])})
+    client = client_for(cast["ops"])
+    client.post(reverse("inquiries:import_mapping", args=[waiting.pk]), data)
+    response = client.get(reverse("inquiries:import_mapping", args=[second.pk]))
+    assert response.status_code == 302 and response["Location"] == second.get_absolute_url()
+    second.refresh_from_db()
+    assert second.status == ImportJob.Status.QUEUED
+    assert workbook_import(job_id=second.pk).readings[0].mapping == "Alibaba replies"
+    assert ColumnMapping.objects.get().last_used_at is not None
+
+
+def test_the_mappings_page_counts_the_imports_each_mapping_read(tmp_path, cast, client_for, waiting):
+    from inquiries.importing.mappings import column_mappings
+
+    data = {"kind": "reply_detail", "time_zone": "company", "name": "Alibaba replies"}
+    data.update({f"col_{i}": key for i, key in enumerate(waiting.summary["mapping"]["suggestions"]["reply_detail"])})
+    client_for(cast["ops"]).post(reverse("inquiries:import_mapping", args=[waiting.pk]), data)
+    workbook_import(job_id=waiting.pk)
+    run(write_xls(tmp_path / "next.xls", {"Sheet1": reply_detail_rows()}), by=cast["ops"])
+    assert [(m.name, m.job_count) for m in column_mappings()] == [("Alibaba replies", 2)]

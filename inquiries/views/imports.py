@@ -205,6 +205,10 @@ def import_mapping(request, pk: int):
     preview = (job.summary or {}).get("mapping")
     if job.status != job.Status.MAPPING or not preview:
         return redirect(job)
+    saved = mappings.import_job_rerun_if_mapped(job=job, by=request.user)
+    if saved is not None:
+        messages.info(request, _("These headers have a mapping already: %(name)s.") % {"name": saved.name})
+        return redirect(job)
     form = ColumnMappingForm(request.POST or None, preview=preview)
     status = 200
     if request.method == "POST":
