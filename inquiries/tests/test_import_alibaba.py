@@ -418,3 +418,15 @@ def test_a_salesperson_uploading_staff_figures_has_every_row_refused(tmp_path, c
     result = run(write_xls(tmp_path / "staff.xls", {"员工分析": rows}), by=cast["sales_a"])
     assert [p[3] for p in problems(result.job)] == ["Only operations can import Alibaba's staff figures."]
     assert AlibabaStaffMonth.objects.count() == 0
+
+
+def test_a_reply_by_a_name_we_do_not_know_counts_for_the_inquirys_owner(tmp_path, cast):
+    from inquiries import services
+
+    account = AccountFactory(code="cn1")
+    inquiry = InquiryFactory(account=account, external_id="Q1", received_at=dt.datetime(2024, 1, 10, tzinfo=SHANGHAI))
+    services.inquiry_allocate(inquiry=inquiry, salesperson=cast["sales_b"], by=cast["ops"])
+    rows = [["询盘编号", "发送方姓名", "发送时间"], ["Q1", "Somebody Else", "2024-01-10 09:00"]]
+    result = run(write_xls(tmp_path / "reply.xls", {"回复明细": rows}))
+    assert counts(result) == {"reply_detail": (0, 1, 0, 0)}
+    assert FollowUp.objects.get(inquiry=inquiry).author == cast["sales_b"]
