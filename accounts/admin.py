@@ -4,7 +4,16 @@ from django.utils.translation import gettext_lazy as _
 
 from inquiryhub.admin import RoleModelAdmin
 
-from .models import Account, AccountHolding, AuditEvent, CompanySettings, Notification, User
+from .models import (
+    Account,
+    AccountHolding,
+    AlibabaName,
+    AlibabaStaffMonth,
+    AuditEvent,
+    CompanySettings,
+    Notification,
+    User,
+)
 
 
 @admin.register(User)
@@ -88,3 +97,21 @@ class AuditEventAdmin(RoleModelAdmin):
     raw_id_fields = ("actor", "inquiry")
     list_select_related = ("actor",)
     date_hierarchy = "created_at"
+
+
+# Linked and imported through the import pages (audited there); read-only here.
+@admin.register(AlibabaName)
+class AlibabaNameAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("name", "person", "created_at")
+    search_fields = ("name", "person__username", "person__display_name")
+    list_select_related = ("person",)
+
+
+@admin.register(AlibabaStaffMonth)
+class AlibabaStaffMonthAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("month", "person", "alibaba_name", "inquiries", "reply_rate", "ta_orders", "revenue_usd")
+    list_filter = ("month",)
+    search_fields = ("alibaba_name", "person__username", "person__display_name")
+    list_select_related = ("person",)

@@ -7,6 +7,7 @@ from .models import (
     AllocationRoute,
     AllocationRule,
     AllocationRuleMember,
+    ColumnMapping,
     FollowUp,
     FormSubmission,
     ImportJob,
@@ -167,3 +168,11 @@ class AllocationRouteAdmin(ServiceWrittenAdmin):
     list_display = ("rule", "kind", "value", "salesperson")
     list_filter = ("kind",)
     list_select_related = ("rule__account", "salesperson")
+
+
+@admin.register(ColumnMapping)
+class ColumnMappingAdmin(ServiceWrittenAdmin):
+    list_display = ("name", "sheet_kind", "time_zone", "created_by", "created_at", "last_used_at")
+    list_filter = ("sheet_kind", "time_zone")
+    search_fields = ("name",)
+    list_select_related = ("created_by",)

@@ -581,7 +581,7 @@ def import_upload_to(instance, filename: str) -> str:
     from pathlib import PurePath
 
     suffix = PurePath(filename).suffix.lower()
-    if suffix not in (".xlsx", ".csv"):
+    if suffix not in (".xlsx", ".xls", ".csv"):
         suffix = ""
     return f"imports/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
@@ -594,10 +594,14 @@ class ImportJob(models.Model):
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
+        # Stopped before any row: a sheet's columns must be mapped once by operations.
+        MAPPING = "mapping", _("Columns to map")
 
     class Kind(models.TextChoices):
         XLSX = "xlsx", _("Excel workbook")
         CSV = "csv", _("CSV file")
+        # Named .xls: BIFF8, or what some exports name so (xlsx, an html table, csv), told by content.
+        XLS = "xls", _("Excel 97-2003 file (.xls)")
 
     class Origin(models.TextChoices):
         BROWSER = "browser", _("Browser")
@@ -626,6 +630,18 @@ class ImportJob(models.Model):
     # The reason a whole file was refused: an English message id and its values, shown translated.
     error = models.CharField(_("error"), max_length=500, blank=True)
     error_params = models.JSONField(default=dict, blank=True)
+    mapping = models.ForeignKey(
+        "ColumnMapping",
+        verbose_name=_("column mapping"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="jobs",
+        help_text=_(
+            "Named on the command line (import_workbook --mapping); "
+            "the file's header row must be the one it was made for."
+        ),
+    )
 
     class Meta:
         verbose_name = _("import")
@@ -641,7 +657,7 @@ class ImportJob(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in (self.Status.DONE, self.Status.FAILED)
+        return self.status in (self.Status.DONE, self.Status.FAILED, self.Status.MAPPING)
 
     @property
     def percent(self) -> int:
@@ -687,3 +703,44 @@ class ImportRejectedRow(models.Model):
         from django.utils.translation import gettext
 
         return gettext(self.message) % self.params
+
+
+class ColumnMapping(models.Model):
+    """How to read a sheet whose headers the importer does not know: made once, applied by its headers.
+
+    `columns` has one entry per header cell, in order: the column key of `sheet_kind`, or "" to ignore.
+    """
+
+    class Zone(models.TextChoices):
+        COMPANY = "company", _("Company time zone")
+        PACIFIC = "America/Los_Angeles", _("Alibaba back office, US Pacific")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    signature = models.CharField(_("header signature"), max_length=40, unique=True)
+    sheet_kind = models.CharField(_("kind of sheet"), max_length=20)
+    headers = models.JSONField(_("headers"), default=list)
+    columns = models.JSONField(_("columns"), default=list)
+    time_zone = models.CharField(_("time zone of the file"), max_length=40, choices=Zone.choices, default=Zone.COMPANY)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def pairs(self) -> list[tuple[str, str]]:
+        """(header as the file spells it, our column or "") for each column of the file."""
+        return list(zip(self.headers, self.columns, strict=False))

@@ -22,6 +22,7 @@ from decimal import Decimal
 from functools import partial
 from pathlib import PurePath
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
@@ -40,11 +41,13 @@ from inquiryhub.db import bulk_create_rows, bulk_update_rows
 from . import rules as rules_mod
 from .exports import write_export
 from .filters import filtered_inquiries, inquiry_filter_for
+from .importing.parsers import SHEETS
 from .models import (
     Allocation,
     AllocationRoute,
     AllocationRule,
     AllocationRuleMember,
+    ColumnMapping,
     FollowUp,
     FormSubmission,
     ImportJob,
@@ -1470,6 +1473,17 @@ class SheetSummary:
 
 
 @dataclass
+class SheetReading:
+    """How a sheet was read: where its header was, by which mapping, each time column's zone."""
+
+    kind: str
+    header_row: int = 1
+    mapping: str = ""  # the saved column mapping that read the sheet
+    time_columns: list[list[str]] = dataclasses.field(default_factory=list)  # [column, zone it was read in]
+    skipped_rows: list[int] = dataclasses.field(default_factory=list)  # totals and notes rows at the end
+
+
+@dataclass
 class ImportResult:
     """What an import did, per sheet; `new_inquiry_ids` are the inquiries it created in this run."""
 
@@ -1478,6 +1492,7 @@ class ImportResult:
     ignored_sheets: list[str]
     new_inquiry_ids: list[int] = dataclasses.field(default_factory=list)
     new_inquiries_before: int = 0  # created by an earlier, interrupted run of the same job
+    readings: list[SheetReading] = dataclasses.field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -1488,6 +1503,7 @@ class ImportResult:
             "sheets": [vars(s) for s in self.sheets],
             "ignored_sheets": self.ignored_sheets,
             "new_inquiries": self.new_inquiries_before + len(self.new_inquiry_ids),
+            "reading": [vars(r) for r in self.readings],
         }
 
     @classmethod
@@ -1498,6 +1514,7 @@ class ImportResult:
             [SheetSummary(**s) for s in summary.get("sheets", [])],
             summary.get("ignored_sheets", []),
             new_inquiries_before=summary.get("new_inquiries", 0),
+            readings=[SheetReading(**r) for r in summary.get("reading", [])],
         )
 
 
@@ -1506,19 +1523,29 @@ def import_kind_of(name: str) -> str:
     suffix = PurePath(name).suffix.lower()
     if suffix == ".xlsx":
         return ImportJob.Kind.XLSX
+    if suffix == ".xls":
+        return ImportJob.Kind.XLS
     if suffix == ".csv":
         return ImportJob.Kind.CSV
-    raise ValidationError(_("Upload an Excel workbook (.xlsx) or a csv file (.csv)."))
+    raise ValidationError(_("Upload an Excel workbook (.xlsx or .xls) or a csv file (.csv)."))
 
 
 @transaction.atomic
 def import_job_create(
-    *, file: File, original_name: str, by: User | None, sheet: str = "", origin: str = ImportJob.Origin.BROWSER
+    *,
+    file: File,
+    original_name: str,
+    by: User | None,
+    sheet: str = "",
+    origin: str = ImportJob.Origin.BROWSER,
+    mapping: ColumnMapping | None = None,
 ) -> ImportJob:
     """Keep the file under MEDIA_ROOT/imports/ and record a waiting import job (audited)."""
     from .importing.parsers import sheet_kind, sheet_names_hint
 
     kind = import_kind_of(original_name)
+    if kind == ImportJob.Kind.XLS:
+        sheet = ""  # told by its content and its headers
     sheet_key = ""
     if kind == ImportJob.Kind.CSV:
         # A csv holds one sheet: named by the uploader, or by the file's own name (inquiries.csv).
@@ -1536,6 +1563,7 @@ def import_job_create(
         original_name=PurePath(original_name).name[:255],
         kind=kind,
         sheet=sheet_key,
+        mapping=mapping,
     )
     job.file.save(original_name, file, save=False)
     job.save()
@@ -1544,7 +1572,13 @@ def import_job_create(
         action="import.upload",
         target=job,
         summary=_("Import of %(name)s started") % {"name": job.original_name},
-        changes={"file": job.original_name, "kind": kind, "sheet": sheet_key, "origin": origin},
+        changes={
+            "file": job.original_name,
+            "kind": kind,
+            "sheet": sheet_key,
+            "origin": origin,
+            **({"mapping": mapping.name} if mapping else {}),
+        },
     )
     return job
 
@@ -1565,7 +1599,8 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
     Safe to run again: a finished job is not redone, and a job interrupted mid-way (a worker that
     died) resumes after the last batch it committed; the upsert makes any overlap harmless.
     """
-    from .importing.readers import UnreadableFile, open_workbook
+    from .importing.mappings import mapping_rule, saved_mapping_rules
+    from .importing.readers import NeedsMapping, UnreadableFile, open_workbook
 
     with transaction.atomic():
         job = ImportJob.objects.select_for_update(of=("self",)).select_related("created_by").get(pk=job_id)
@@ -1581,11 +1616,21 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
         with open_workbook(
             job.file.path,
             kind=job.kind,
-            sheet=job.sheet,
+            sheet=job.sheet if job.kind != ImportJob.Kind.XLS else None,
             max_rows=settings.IMPORT_MAX_ROWS,
             max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_MB * 1024 * 1024,
+            max_ratio=settings.IMPORT_MAX_UNPACK_RATIO,
+            max_shared_strings_bytes=settings.IMPORT_MAX_SHARED_STRINGS_MB * 1024 * 1024,
+            mapping=mapping_rule(job.mapping) if job.mapping_id else None,
+            find_mappings=saved_mapping_rules,
         ) as book:
             result = _import_sheets(job, book, resume_from=resume_from, batch_rows=batch_rows)
+    except NeedsMapping as exc:
+        _import_needs_mapping(job, exc.preview)
+        return ImportResult.from_job(job)
+    except (ImportTimeLimit, SoftTimeLimitExceeded):
+        _import_failed(job, IMPORT_TIME_LIMIT_ERROR, {"minutes": max(1, settings.IMPORT_MAX_SECONDS // 60)})
+        return ImportResult.from_job(job)
     except UnreadableFile as exc:
         _import_failed(job, exc.message, exc.params)
         return ImportResult.from_job(job)
@@ -1611,11 +1656,21 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
     for summary, source in zip(sheets, book.sheets, strict=True):
         summary.unknown_columns = source.header.unknown
     result = ImportResult(
-        job, sheets, book.ignored_sheets, new_inquiries_before=job.summary.get("new_inquiries", 0) if resume_from else 0
+        job,
+        sheets,
+        book.ignored_sheets,
+        new_inquiries_before=job.summary.get("new_inquiries", 0) if resume_from else 0,
+        readings=[_reading(source) for source in book.sheets],
     )
     if not resume_from:
         job.summary = {}
         job.rejected_rows.all().delete()
+    used = {source.mapping for source in book.sheets if source.mapping}
+    if used:
+        ColumnMapping.objects.filter(name__in=used).update(last_used_at=timezone.now())
+        if job.mapping_id is None:  # the mappings page counts the imports each one read
+            job.mapping = ColumnMapping.objects.filter(name__in=used).order_by("name").first()
+            job.save(update_fields=["mapping"])
     job.total_rows = max(book.total_rows, resume_from)
     job.done_rows = resume_from
     job.summary = result.summary_json()
@@ -1625,7 +1680,8 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
         by=job.created_by, tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), now=timezone.now(), job_id=job.pk
     )
     position = 0
-    for summary, source in zip(sheets, book.sheets, strict=True):
+    deadline = (job.started_at or timezone.now()) + dt.timedelta(seconds=settings.IMPORT_MAX_SECONDS)
+    for index, (summary, source) in enumerate(zip(sheets, book.sheets, strict=True)):
         importer = IMPORTERS[source.kind](context, source)
         rejected_before = (
             set(job.rejected_rows.filter(sheet=source.name).values_list("row_number", flat=True))
@@ -1646,10 +1702,27 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
             if len(batch) >= batch_rows:
                 _import_batch(job, result, summary, importer, batch, position)
                 batch = []
+                if timezone.now() > deadline:
+                    raise ImportTimeLimit
         if position > resume_from:
             _import_batch(job, result, summary, importer, batch, position)
+        result.readings[index].skipped_rows = list(source.skipped_rows)
     job.done_rows = position
     return result
+
+
+def _reading(source) -> SheetReading:
+    spec = SHEETS[source.kind]
+    return SheetReading(
+        kind=source.kind,
+        header_row=source.header_row,
+        mapping=source.mapping,
+        time_columns=[
+            [source.header.labels[c.key], source.header.zones.get(c.key, settings.TIME_ZONE)]
+            for c in spec.columns
+            if c.time and c.key in source.header.index
+        ],
+    )
 
 
 def _import_batch(job: ImportJob, result: ImportResult, summary: SheetSummary, importer, rows, position: int) -> None:
@@ -1705,6 +1778,41 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
         ImportJob.objects.filter(pk=job.pk).update(
             done_rows=position, total_rows=max(job.total_rows, position), summary=result.summary_json()
         )
+
+
+class ImportTimeLimit(Exception):
+    """The job ran past settings.IMPORT_MAX_SECONDS; the batches committed so far are kept."""
+
+
+IMPORT_TIME_LIMIT_ERROR = gettext_noop(
+    "The import was stopped after %(minutes)s minutes, its time limit. The rows done so far are kept; "
+    "split the file and import the rest."
+)
+
+
+def _import_needs_mapping(job: ImportJob, preview: dict) -> None:
+    """The file's sheet is unknown: keep what the mapping page shows, and tell the uploader."""
+    with transaction.atomic():
+        job.status = ImportJob.Status.MAPPING
+        job.finished_at = timezone.now()
+        job.summary = {"mapping": preview}
+        job.save(update_fields=["status", "finished_at", "summary"])
+        audit_record(
+            actor=job.created_by,
+            action="import.needs_mapping",
+            target=job,
+            summary=_("Import of %(name)s waits for its columns to be mapped") % {"name": job.original_name},
+            changes={"sheet": preview["sheet"], "headers": preview["headers"][:50]},
+        )
+        if job.created_by is not None:
+            Notification.objects.create(
+                recipient=job.created_by,
+                kind=Notification.Kind.IMPORT,
+                message=(_("Import of %(name)s: map its columns once, then it runs") % {"name": job.original_name})[
+                    :500
+                ],
+                link=job.get_absolute_url(),
+            )
 
 
 # Any fixed number: the key of the PostgreSQL advisory lock that serialises import batches.

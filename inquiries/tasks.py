@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from . import services
@@ -33,6 +34,10 @@ def export_inquiries(export_id: int) -> None:
     retry_backoff=2,
     retry_backoff_max=120,
     max_retries=6,
+    # The job checks its own deadline between batches; this catches a file that takes too long to
+    # open (prefork workers only), and the job is marked failed with the same message.
+    soft_time_limit=settings.IMPORT_MAX_SECONDS + 60,
+    time_limit=settings.IMPORT_MAX_SECONDS + 180,
 )
 def import_workbook(job_id: int) -> str:
     """Run an uploaded import. Safe to run twice: a finished job is not redone, an interrupted one resumes."""

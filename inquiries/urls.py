@@ -36,4 +36,10 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("imports/<int:pk>/status.json", imports.import_status, name="import_status"),
     path("imports/<int:pk>/rejected.csv", imports.import_rejected_csv, name="import_rejected_csv"),
+    path("imports/<int:pk>/mapping/", imports.import_mapping, name="import_mapping"),
+    path("imports/mappings/", imports.mapping_list, name="import_mappings"),
+    path("imports/mappings/<int:pk>/rename/", imports.mapping_rename, name="import_mapping_rename"),
+    path("imports/mappings/<int:pk>/delete/", imports.mapping_delete, name="import_mapping_delete"),
+    path("imports/alibaba-names/", imports.alibaba_name_list, name="alibaba_names"),
+    path("imports/alibaba-names/<int:pk>/delete/", imports.alibaba_name_delete, name="alibaba_name_delete"),
 ]

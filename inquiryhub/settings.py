@@ -203,7 +203,13 @@ IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
 # Untrusted workbooks: at most this many data rows in one file, and an xlsx (a zip) may unpack to
 # at most this many MB; anything larger is refused whole before a row is read (zip bombs).
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
-IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 1024, minimum=1)
+IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 256, minimum=1)
+# What opening one file may cost (issue 13, item 5; measured in docs/decisions.md): an xlsx may
+# unpack to at most this many times its size, its shared strings (held in memory whole) to this
+# many MB, and an import job stops, failed with a clear message, after this many seconds.
+IMPORT_MAX_UNPACK_RATIO = env_int("IMPORT_MAX_UNPACK_RATIO", 100, minimum=2)
+IMPORT_MAX_SHARED_STRINGS_MB = env_int("IMPORT_MAX_SHARED_STRINGS_MB", 32, minimum=1)
+IMPORT_MAX_SECONDS = env_int("IMPORT_MAX_SECONDS", 900, minimum=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

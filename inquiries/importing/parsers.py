@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import gettext as gettext_module
+import hashlib
 import math
 import re
 import unicodedata
@@ -50,6 +51,7 @@ class Column:
     zh: str
     required: bool = False
     aliases: tuple[str, ...] = ()
+    time: bool = False  # a moment in time, read in the file's zone
 
     def names(self) -> tuple[str, ...]:
         return (self.key, self.zh, *self.aliases)
@@ -120,7 +122,9 @@ SHEETS: dict[str, SheetSpec] = {
             (
                 Column("inquiry_id", "询盘编号", required=True, aliases=("询盘ID", "询盘号", "inquiry no")),
                 Column("account", "账号", required=True, aliases=("account code", "所属账号")),
-                Column("received_at", "询盘时间", required=True, aliases=("received", "收到时间", "询盘日期")),
+                Column(
+                    "received_at", "询盘时间", required=True, aliases=("received", "收到时间", "询盘日期"), time=True
+                ),
                 Column("source", "来源", aliases=("询盘来源",)),
                 Column("buyer_name", "买家姓名", aliases=("买家", "客户姓名", "联系人")),
                 Column("buyer_company", "买家公司", aliases=("客户公司", "公司名称")),
@@ -131,11 +135,11 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("subject", "主题", aliases=("询盘主题",)),
                 Column("message", "内容", aliases=("询盘内容",)),
                 Column("assigned_to", "业务员", aliases=("分配给", "owner")),
-                Column("assigned_at", "分配时间"),
-                Column("first_reply_at", "首次回复时间", aliases=("first reply", "回复时间")),
+                Column("assigned_at", "分配时间", time=True),
+                Column("first_reply_at", "首次回复时间", aliases=("first reply", "回复时间"), time=True),
                 Column("quality", "质量", aliases=("询盘质量",)),
                 Column("invalid_reason", "无效原因"),
-                Column("won_at", "成交时间", aliases=("成单时间",)),
+                Column("won_at", "成交时间", aliases=("成单时间",), time=True),
                 Column("order_amount_usd", "成交金额", aliases=("order amount", "成交金额(美元)", "成交金额(USD)")),
                 Column("trade_assurance", "信保", aliases=("信保订单", "是否信保")),
             ),
@@ -147,7 +151,7 @@ SHEETS: dict[str, SheetSpec] = {
             gettext_noop("RFQ quotes"),
             (
                 Column("username", "用户名", required=True, aliases=("业务员",)),
-                Column("quoted_at", "报价时间", required=True),
+                Column("quoted_at", "报价时间", required=True, time=True),
                 Column("rfq_id", "RFQ编号", required=True, aliases=("rfq", "RFQ号")),
                 Column("account", "账号"),
             ),
@@ -165,11 +169,52 @@ SHEETS: dict[str, SheetSpec] = {
             ),
             aliases=("reply rates",),
         ),
+        # Alibaba back office (My Alibaba → 数据管家) exports; see docs/import.md.
+        SheetSpec(
+            "reply_detail",
+            "回复明细",
+            gettext_noop("Reply detail (Alibaba)"),
+            (
+                Column("inquiry_id", "询盘编号", required=True, aliases=("询盘ID", "询盘号", "inquiry no", "inquiry")),
+                Column("replied_at", "发送时间", required=True,
+                       aliases=("回复时间", "首次回复时间", "sent at", "sent time", "reply time", "replied at"),
+                       time=True),
+                Column("replied_by", "发送方姓名", aliases=("发送人", "回复人", "sender", "sender name", "replied by")),
+                Column("responsible", "及时回复负责人", aliases=("负责人", "responsible")),
+                Column("account", "账号", aliases=("子账号", "所属账号", "接收账号", "account code")),
+                Column("reply_hours", "回复时长(小时)", aliases=("回复时长", "reply hours")),
+                Column("fast_reply", "是否极速回复(5分钟)", aliases=("是否极速回复", "极速回复", "fast reply")),
+            ),
+            aliases=("回复明细表", "reply detail", "replies"),
+        ),
+        SheetSpec(
+            "staff_analysis",
+            "员工分析",
+            gettext_noop("Staff analysis (Alibaba)"),
+            (
+                Column("name", "员工", required=True,
+                       aliases=("员工姓名", "姓名", "员工名称", "业务员", "成员", "staff", "staff name", "name")),
+                Column("month", "月份", aliases=("统计月份", "统计时间", "统计周期", "month")),
+                Column("inquiries", "询盘数", required=True, aliases=("询盘个数", "inquiries")),
+                Column("tm_customers", "TM咨询客户数", aliases=("TM咨询数", "tm customers")),
+                Column("reply_rate", "回复率", aliases=("询盘回复率", "reply rate")),
+                Column("fast_reply_rate", "5分钟回复率", aliases=("五分钟回复率", "5min回复率", "5 minute reply rate")),
+                Column("avg_reply_hours", "平均回复时长",
+                       aliases=("平均回复时长(小时)", "avg reply time", "avg reply hours")),
+                Column("ta_orders", "实收信保订单数", aliases=("信保订单数", "ta orders")),
+                Column("revenue_usd", "实收金额", aliases=("实收金额(美元)", "实收金额(USD)", "信保金额", "revenue")),
+                Column("rfq_reply_rate", "RFQ回复率", aliases=("rfq reply rate",)),
+                Column("login_days", "登录天数", aliases=("login days",)),
+            ),
+            aliases=("员工分析表", "staff analysis", "staff"),
+        ),
     )
-}
+}  # fmt: skip
 # Sheets are imported in this order whatever their order in the file, so that one workbook can
 # set up a company from nothing: the team before the accounts they hold, both before inquiries.
-SHEET_ORDER = ("team", "accounts", "inquiries", "rfq_quotes", "reply_rates")
+SHEET_ORDER = ("team", "accounts", "inquiries", "rfq_quotes", "reply_rates", "reply_detail", "staff_analysis")
+# The sheets of our own documented workbook (the template); the others are Alibaba's exports.
+LEDGER_SHEETS = SHEET_ORDER[:5]
 
 _SHEET_NAMES = {
     normalize_name(name): spec.kind for spec in SHEETS.values() for name in (spec.kind, spec.zh, *spec.aliases)
@@ -202,6 +247,8 @@ class HeaderMap:
     unknown: list[str]
     missing: list[str]
     duplicates: list[str]
+    # Time columns read in a zone of their own (a back-office PST column), by key.
+    zones: dict[str, str] = field(default_factory=dict)
 
     @property
     def width(self) -> int:
@@ -220,7 +267,7 @@ def map_header(spec: SheetSpec, cells: tuple | list) -> HeaderMap:
         label = str(cell).replace("\x00", "").strip()
         if not label:
             continue
-        key = spec.lookup.get(normalize_name(label))
+        key = spec.lookup.get(header_key(label))
         if key is None:
             unknown.append(label[:100])
         elif key in index:
@@ -229,7 +276,41 @@ def map_header(spec: SheetSpec, cells: tuple | list) -> HeaderMap:
             index[key] = position
             labels[key] = label[:100]
     missing = [c.key for c in spec.required if c.key not in index]
-    return HeaderMap(index=index, labels=labels, unknown=unknown, missing=missing, duplicates=duplicates)
+    zones = {key: PACIFIC for key, label in labels.items() if says_pst(label)}
+    return HeaderMap(index=index, labels=labels, unknown=unknown, missing=missing, duplicates=duplicates, zones=zones)
+
+
+# Alibaba's back office shows its times in US Pacific time and says so in the header: 发送时间(PST).
+PACIFIC = "America/Los_Angeles"
+_PST_RE = re.compile(r"[(（]\s*PST\s*[)）]|(?<![A-Za-z])PST(?![A-Za-z])", re.I)
+
+
+def says_pst(label: Any) -> bool:
+    return bool(_PST_RE.search(str(label)))
+
+
+def header_key(label: Any) -> str:
+    """A header as compared with the known names: normalised, its PST mark left out."""
+    return normalize_name(_PST_RE.sub("", str(label)))
+
+
+def suggest_column(spec: SheetSpec, label: Any) -> str | None:
+    """The column a header probably is: a known name, else the longest known name inside it."""
+    key = header_key(label)
+    if not key:
+        return None
+    if key in spec.lookup:
+        return spec.lookup[key]
+    inside = [name for name in spec.lookup if len(name) >= 2 and name in key]
+    return spec.lookup[max(inside, key=len)] if inside else None
+
+
+def header_signature(cells: tuple | list) -> str:
+    """What identifies a header row whatever its case, spacing or trailing empty cells."""
+    names = [normalize_name(c) if not is_blank(c) else "" for c in cells]
+    while names and not names[-1]:
+        names.pop()
+    return hashlib.sha256("\x1f".join(names).encode()).hexdigest()[:40]
 
 
 def column_hint(spec: SheetSpec, key: str) -> str:
@@ -502,9 +583,15 @@ def parse_rate(value: Any) -> Decimal:
     return number.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
+_MINUTES_RE = re.compile(r"^(.*?)\s*(?:m|min|mins|minutes?|分钟|分)$", re.I)
+
+
 def parse_hours(value: Any) -> Decimal:
-    """A duration in hours, such as an average reply time."""
+    """A duration in hours, such as an average reply time (Alibaba writes some in minutes: 35分钟)."""
     if isinstance(value, str):
+        minutes = _MINUTES_RE.match(value.strip())
+        if minutes:
+            return (parse_hours(minutes.group(1)) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         value = re.sub(r"\s*(h|hours?|小时)$", "", value.strip(), flags=re.I)
     number = _decimal_from_cell(value, not_a_number=gettext_noop("Not a number of hours."))
     if number < 0:

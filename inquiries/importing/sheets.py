@@ -11,17 +11,20 @@ whose data is already stored writes nothing at all: importing a file twice chang
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zoneinfo
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import Account, AccountHolding, AccountKind, AuditEvent, User
+from accounts.models import Account, AccountHolding, AccountKind, AlibabaName, AlibabaStaffMonth, AuditEvent, User
 from accounts.services import account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows, reserve_ids
 from reports.models import ReplyRateSnapshot
@@ -85,7 +88,13 @@ class RowValues:
         return all(p.is_blank(cell) for cell in self.cells)
 
     def get(self, key: str, parse, *args, required: bool = False) -> Any:
-        """The parsed value of a column; None when the cell is empty or the column absent."""
+        """The parsed value of a column; None when the cell is empty or the column absent.
+
+        A time column with a zone of its own (Alibaba's PST columns) is read in that zone, not the company's.
+        """
+        zone = self.header.zones.get(key)
+        if zone is not None and parse in _ZONED_PARSERS:
+            args = (zoneinfo.ZoneInfo(zone), *args[1:])
         index = self.header.index.get(key)
         raw = self.cells[index] if index is not None and index < len(self.cells) else None
         if raw is None or raw == "" or (raw.__class__ is str and raw.isspace()):
@@ -101,6 +110,9 @@ class RowValues:
     def reject(self, key: str, message: str, **params: Any) -> None:
         label = self.header.labels.get(key, key)
         self.problems.append(Problem(label, message, params, p.display_value(self.raw(key))))
+
+
+_ZONED_PARSERS = (p.parse_time, p.parse_date)
 
 
 class ImportContext:
@@ -133,6 +145,20 @@ class ImportContext:
             for name in missing:
                 self._users[name] = found.get(name)
         return {n: u for n in usernames if n and (u := self._users.get(n)) is not None}
+
+    def people(self, names: Iterable[str]) -> dict[str, User]:
+        """Team members by the name Alibaba's back office shows: a saved link, else display name, else username."""
+        names = {n for n in names if n}
+        if not names:
+            return {}
+        found = {a.name: a.person for a in AlibabaName.objects.filter(name__in=names).select_related("person")}
+        rest = names - set(found)
+        if rest:
+            for user in User.objects.filter(Q(display_name__in=rest) | Q(username__in=rest)).order_by("id"):
+                for name in (user.username, user.display_name):
+                    if name in rest:
+                        found.setdefault(name, user)
+        return found
 
     def remember_account(self, account: Account) -> None:
         self._accounts[account.code] = account
@@ -936,6 +962,225 @@ class ReplyRatesImporter(SheetImporter):
         return outcome
 
 
+# ---------------------------------------------------------------------------------------------
+# Alibaba's reply detail (回复明细)
+
+
+class ReplyDetailImporter(SheetImporter):
+    """First replies of inquiries we have, through the ledger's rule: an earlier reply moves the first reply.
+
+    An inquiry has one row per message sent, so the same inquiry several times is normal: the
+    earliest counts. A row naming an inquiry we do not have is rejected, never turned into one.
+    """
+
+    kind = "reply_detail"
+
+    def raw_key(self, row):
+        return None
+
+    def import_batch(self, rows):
+        tz = self.ctx.tz
+        parsed = []
+        for row in rows:
+            values = {
+                "inquiry_id": row.get("inquiry_id", p.parse_text, 100, required=True),
+                "account": row.get("account", p.parse_text, 100),
+                "replied_at": row.get("replied_at", p.parse_time, tz, required=True),
+                "replied_by": row.get("replied_by", p.parse_text, 100),
+                "responsible": row.get("responsible", p.parse_text, 100),
+            }
+            if self.ctx.in_future(values["replied_at"]):
+                row.reject("replied_at", gettext_noop("In the future."))
+            if not row.problems:
+                parsed.append((row, values))
+        stored: dict[str, list[Inquiry]] = {}
+        for inquiry in Inquiry.objects.filter(external_id__in={v["inquiry_id"] for _r, v in parsed}).select_related(
+            "account", "owner"
+        ):
+            stored.setdefault(inquiry.external_id, []).append(inquiry)
+        people = self.ctx.people({v["replied_by"] for _r, v in parsed} | {v["responsible"] for _r, v in parsed})
+        earliest: dict[int, tuple[dt.datetime, Inquiry, User | None]] = {}
+        outcome = BatchOutcome()
+        for row, values in parsed:
+            inquiry = self._inquiry(row, values, stored)
+            if inquiry is None:
+                continue
+            if values["replied_at"] < inquiry.received_at:
+                row.reject("replied_at", gettext_noop("Earlier than the time the inquiry was received."))
+                continue
+            author = people.get(values["replied_by"]) or people.get(values["responsible"]) or inquiry.owner
+            current = earliest.get(inquiry.pk)
+            if current is None or values["replied_at"] < current[0]:
+                earliest[inquiry.pk] = (values["replied_at"], inquiry, author if author and author.is_sales else None)
+            outcome.unchanged += 1  # a later message of the inquiry, or the first one already stored
+        requests = [
+            services.FollowUpRequest(inquiry, FollowUp.Kind.REPLY, at, author or inquiry.owner)
+            for at, inquiry, author in earliest.values()
+            if inquiry.first_reply_at is None or at < inquiry.first_reply_at
+        ]
+        services.followups_log_many(requests=requests, by=self.ctx.by)
+        outcome.unchanged -= len(requests)
+        outcome.updated += len(requests)
+        self._collect(outcome, rows)
+        return outcome
+
+    @staticmethod
+    def _inquiry(row: RowValues, values: dict, stored: dict[str, list[Inquiry]]) -> Inquiry | None:
+        candidates = stored.get(values["inquiry_id"], [])
+        if values["account"]:
+            candidates = [i for i in candidates if i.account.code == values["account"]]
+        if not candidates:
+            row.reject(
+                "inquiry_id",
+                gettext_noop(
+                    "InquiryHub has no inquiry %(id)s: import the inquiries first (a reply never creates one)."
+                ),
+                id=values["inquiry_id"],
+            )
+            return None
+        if len(candidates) > 1:
+            row.reject(
+                "inquiry_id",
+                gettext_noop("Inquiry %(id)s exists on several accounts: add the account column."),
+                id=values["inquiry_id"],
+            )
+            return None
+        return candidates[0]
+
+
+# ---------------------------------------------------------------------------------------------
+# Alibaba's staff analysis (数据管家 → 员工分析)
+
+_MONTH_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})(?!\d)")
+
+
+def month_from_text(text: str) -> dt.date | None:
+    """The month a title or cell names: 2024-01, 2024年1月, 2024-01-01 ~ 2024-01-31 (its first month)."""
+    match = _MONTH_RE.search(text or "")
+    if match is None or not 1 <= int(match.group("m")) <= 12:
+        return None
+    return dt.date(int(match.group("y")), int(match.group("m")), 1)
+
+
+def parse_month(value: Any, tz: dt.tzinfo) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = (value.astimezone(tz) if value.tzinfo else value).date()
+    if isinstance(value, dt.date):
+        return value.replace(day=1)
+    month = month_from_text(str(value))
+    if month is None:
+        raise p.CellError(gettext_noop("Not a month. Write 2024-01 or 2024年1月."))
+    return month
+
+
+class StaffAnalysisImporter(SheetImporter):
+    """Alibaba's own figures per salesperson and month, kept beside ours (AlibabaStaffMonth)."""
+
+    kind = "staff_analysis"
+    FIGURES = {
+        "inquiries": p.parse_whole_number,
+        "tm_customers": p.parse_whole_number,
+        "reply_rate": p.parse_rate,
+        "fast_reply_rate": p.parse_rate,
+        "avg_reply_hours": p.parse_hours,
+        "ta_orders": p.parse_whole_number,
+        "revenue_usd": p.parse_amount,
+        "rfq_reply_rate": p.parse_rate,
+        "login_days": p.parse_whole_number,
+    }
+
+    def __init__(self, ctx, source):
+        super().__init__(ctx, source)
+        # The export states its period in a title row above the header ("统计时间：2024-01-01 ~ 2024-01-31").
+        self.title_month = next(filter(None, (month_from_text(line) for line in source.preamble)), None)
+
+    def raw_key(self, row):
+        return _text_key(row.raw("name")) or None
+
+    def import_batch(self, rows):
+        by = self.ctx.by
+        parsed = []
+        for row in rows:
+            values = {
+                "name": row.get("name", p.parse_text, 100, required=True),
+                "month": row.get("month", parse_month, self.ctx.tz) or self.title_month,
+            }
+            values.update({key: row.get(key, parse) for key, parse in self.FIGURES.items()})
+            if values["month"] is None and not row.problems:
+                row.reject("month", gettext_noop("No month: add a month column, or keep the export's title rows."))
+            if by is not None and not by.is_operations and not by.is_superuser:
+                row.reject("name", gettext_noop("Only operations can import Alibaba's staff figures."))
+            if not row.problems:
+                parsed.append((row, values))
+        people = self.ctx.people({v["name"] for _r, v in parsed})
+        good = []
+        for row, values in parsed:
+            person = people.get(values["name"])
+            if person is None:
+                row.reject(
+                    "name",
+                    gettext_noop(
+                        "No team member is called %(name)s: link this Alibaba name to a salesperson "
+                        "(Imports → Alibaba names), then import the file again."
+                    ),
+                    name=values["name"],
+                )
+            elif not person.is_sales:
+                row.reject("name", gettext_noop("%(name)s is not a salesperson."), name=values["name"])
+            elif self.claim(row, (person.pk, values["month"]), "name"):
+                good.append((row, values, person))
+        existing = {
+            (s.person_id, s.month): s
+            for s in AlibabaStaffMonth.objects.filter(
+                person__in={person.pk for _r, _v, person in good}, month__in={v["month"] for _r, v, _p in good}
+            )
+        }
+        outcome = BatchOutcome()
+        creates, updates, events = [], [], []
+        for _row, values, person in good:
+            figures = {key: values[key] for key in self.FIGURES}
+            snapshot = existing.get((person.pk, values["month"]))
+            if snapshot is None:
+                snapshot = AlibabaStaffMonth(
+                    person=person, month=values["month"], alibaba_name=values["name"], **figures
+                )
+                creates.append(snapshot)
+                outcome.created += 1
+                changes = {k: _jsonable(v) for k, v in figures.items() if v is not None}
+            else:
+                changes = _diff(snapshot, figures)
+                if not changes:
+                    outcome.unchanged += 1
+                    continue
+                snapshot.imported_at = self.ctx.now
+                updates.append(snapshot)
+                outcome.updated += 1
+            events.append(
+                _audit(
+                    action="alibaba.staff_figures",
+                    target=person,
+                    by=by,
+                    summary=_("Alibaba's figures of %(name)s for %(month)s imported")
+                    % {"name": person.label, "month": values["month"].strftime("%Y-%m")},
+                    changes={"month": values["month"].isoformat(), "import_job": self.ctx.job_id, **changes},
+                )
+            )
+        bulk_create_rows(AlibabaStaffMonth, creates, batch_size=1000)
+        bulk_update_rows(AlibabaStaffMonth, updates, [*self.FIGURES, "imported_at"], batch_size=1000)
+        bulk_create_rows(AuditEvent, events, batch_size=1000)
+        self._collect(outcome, rows)
+        return outcome
+
+
 IMPORTERS: dict[str, type[SheetImporter]] = {
-    cls.kind: cls for cls in (TeamImporter, AccountsImporter, InquiriesImporter, RfqQuotesImporter, ReplyRatesImporter)
+    cls.kind: cls
+    for cls in (
+        TeamImporter,
+        AccountsImporter,
+        InquiriesImporter,
+        RfqQuotesImporter,
+        ReplyRatesImporter,
+        ReplyDetailImporter,
+        StaffAnalysisImporter,
+    )
 }

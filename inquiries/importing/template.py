@@ -4,7 +4,7 @@ import datetime as dt
 import io
 from decimal import Decimal
 
-from .parsers import SHEET_ORDER, SHEETS
+from .parsers import LEDGER_SHEETS, SHEETS
 
 # One example row per sheet, by column; times are real Excel date cells.
 EXAMPLES = {
@@ -34,7 +34,7 @@ def workbook_template(*, chinese: bool) -> bytes:
 
     book = Workbook()
     book.remove(book.active)
-    for kind in SHEET_ORDER:
+    for kind in LEDGER_SHEETS:
         spec = SHEETS[kind]
         sheet = book.create_sheet(spec.zh if chinese else spec.kind)
         sheet.append([c.zh if chinese else c.key for c in spec.columns])

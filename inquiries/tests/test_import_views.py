@@ -117,8 +117,8 @@ def test_the_sheet_of_a_csv_comes_from_its_name_when_not_chosen(cast, client_for
     ("name", "sheet", "field", "message"),
     [
         ("ledger.csv", "", "sheet", "Choose the sheet this csv file holds."),
-        ("ledger.xls", "", "file", "Upload an Excel workbook (.xlsx) or a csv file (.csv)."),
-        ("ledger.txt", "inquiries", "file", "Upload an Excel workbook (.xlsx) or a csv file (.csv)."),
+        ("ledger.ods", "", "file", "Upload an Excel workbook (.xlsx or .xls) or a csv file (.csv)."),
+        ("ledger.txt", "inquiries", "file", "Upload an Excel workbook (.xlsx or .xls) or a csv file (.csv)."),
     ],
 )
 def test_an_upload_the_importer_cannot_take_is_answered_with_a_clear_message(

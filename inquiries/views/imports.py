@@ -3,9 +3,10 @@
 import csv
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -16,8 +17,17 @@ from django_tables2 import RequestConfig
 from accounts.permissions import operations_required
 from inquiryhub.spreadsheets import spreadsheet_safe
 
-from ..importing.forms import ImportUploadForm, UploadSizeLimit, too_large_message, upload_limit_bytes
-from ..importing.parsers import SHEET_ORDER, SHEETS, sheet_label
+from ..importing import mappings
+from ..importing.forms import (
+    AlibabaNameForm,
+    ColumnMappingForm,
+    ImportUploadForm,
+    MappingRenameForm,
+    UploadSizeLimit,
+    too_large_message,
+    upload_limit_bytes,
+)
+from ..importing.parsers import PACIFIC, SHEET_ORDER, SHEETS, sheet_label
 from ..importing.template import workbook_template
 from ..selectors import get_import_job_for_user, import_jobs_for_user, import_rejected_rows
 from ..services import import_job_submit
@@ -88,10 +98,28 @@ def import_detail(request, pk: int):
         "sheets": sheets,
         "ignored_sheets": (job.summary or {}).get("ignored_sheets", []),
         "new_inquiries": (job.summary or {}).get("new_inquiries", 0),
+        "readings": _readings(job),
         "progress_text": _progress_text(job),
         "csv_sheet": sheet_label(job.sheet) if job.sheet else "",
     }
     return render(request, "inquiries/imports/import_detail.html", context)
+
+
+def _readings(job) -> list[dict]:
+    """How each sheet was read, for the result page: header row, mapping, the zone of each time column."""
+    rows = []
+    for reading in (job.summary or {}).get("reading", []):
+        rows.append(
+            {
+                **reading,
+                "label": sheet_label(reading["kind"]),
+                "time_columns": [
+                    {"column": column, "zone": zone, "company": zone == settings.TIME_ZONE, "pacific": zone == PACIFIC}
+                    for column, zone in reading["time_columns"]
+                ],
+            }
+        )
+    return rows
 
 
 def _progress_text(job) -> str:
@@ -164,3 +192,99 @@ def import_template(request):
     )
     response["Content-Disposition"] = 'attachment; filename="inquiryhub-import-template.xlsx"'
     return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Column mappings and Alibaba names
+
+
+@operations_required
+def import_mapping(request, pk: int):
+    """Map the columns of a sheet the importer does not know, once; the import then runs with it."""
+    job = get_import_job_for_user(request.user, pk)
+    preview = (job.summary or {}).get("mapping")
+    if job.status != job.Status.MAPPING or not preview:
+        return redirect(job)
+    saved = mappings.import_job_rerun_if_mapped(job=job, by=request.user)
+    if saved is not None:
+        messages.info(request, _("These headers have a mapping already: %(name)s.") % {"name": saved.name})
+        return redirect(job)
+    form = ColumnMappingForm(request.POST or None, preview=preview)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                mapping = mappings.column_mapping_save(job=job, data=form.mapping_input(), by=request.user)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(
+                    request, _("Mapping %(name)s saved; the import runs with it.") % {"name": mapping.name}
+                )
+                return redirect(job)
+        status = 400
+    rows = mappings.mapping_page_rows(preview, form["kind"].value() or preview["kind"])
+    for row, field in zip(rows, form.column_fields(), strict=True):
+        row["field"] = field
+    context = {"job": job, "form": form, "preview": preview, "rows": rows}
+    return render(request, "inquiries/imports/import_mapping.html", context, status=status)
+
+
+@operations_required
+def mapping_list(request):
+    """The saved column mappings: which headers, read as what, renamed or deleted here."""
+    context = {"mappings": mappings.column_mappings(), "rename_form": MappingRenameForm()}
+    return render(request, "inquiries/imports/mapping_list.html", context)
+
+
+@operations_required
+def mapping_rename(request, pk: int):
+    mapping = mappings.get_column_mapping(pk)
+    if request.method != "POST":
+        return redirect("inquiries:import_mappings")
+    form = MappingRenameForm(request.POST)
+    if form.is_valid():
+        try:
+            mappings.column_mapping_rename(mapping=mapping, name=form.cleaned_data["name"], by=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Give the mapping a name."))
+    return redirect("inquiries:import_mappings")
+
+
+@operations_required
+def mapping_delete(request, pk: int):
+    mapping = mappings.get_column_mapping(pk)
+    if request.method == "POST":
+        mappings.column_mapping_delete(mapping=mapping, by=request.user)
+        messages.success(request, _("Mapping %(name)s deleted.") % {"name": mapping.name})
+    return redirect("inquiries:import_mappings")
+
+
+@operations_required
+def alibaba_name_list(request):
+    """The names salespeople go by in Alibaba's back office, linked once to the person."""
+    form = AlibabaNameForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                mappings.alibaba_name_link(
+                    name=form.cleaned_data["name"], person=form.cleaned_data["person"], by=request.user
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect("inquiries:alibaba_names")
+        status = 400
+    context = {"form": form, "names": mappings.alibaba_names()}
+    return render(request, "inquiries/imports/alibaba_names.html", context, status=status)
+
+
+@operations_required
+def alibaba_name_delete(request, pk: int):
+    link = get_object_or_404(mappings.alibaba_names(), pk=pk)
+    if request.method == "POST":
+        mappings.alibaba_name_unlink(link=link, by=request.user)
+    return redirect("inquiries:alibaba_names")

@@ -28,11 +28,12 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Account, AuditEvent, User
+from accounts.models import Account, AlibabaName, AuditEvent, User
 from inquiries import services
 from inquiries.exports import export_path
 from inquiries.models import (
     Allocation,
+    ColumnMapping,
     FollowUp,
     ImportJob,
     Inquiry,
@@ -123,6 +124,13 @@ EXPECTATIONS: dict[str, Row] = {
     "inquiries:import_detail":           Row("import",    get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
     "inquiries:import_status":           Row("import",    get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
     "inquiries:import_rejected_csv":     Row("import",    get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
+    "inquiries:import_mapping":          Row("import",    get="403 302 302 403 403 302L", post="403 302 302 403 403 302L"),
+    "inquiries:import_mappings":         Row(None,        get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
+    "inquiries:import_mapping_rename":   Row("mapping",   get="403 302 302 403 403 302L", post="403 302 302 403 403 302L"),
+    # Deleted by the first who may: the next finds nothing.
+    "inquiries:import_mapping_delete":   Row("mapping",   get="403 302 302 403 403 302L", post="403 302 404 403 403 302L"),
+    "inquiries:alibaba_names":           Row(None,        get="403 200 200 403 403 302L", post="403 400 400 403 403 302L"),
+    "inquiries:alibaba_name_delete":     Row("alibaba_name", get="403 302 302 403 403 302L", post="403 302 404 403 403 302L"),
     # ----------------------------------------------------------------- reports
     "reports:month_json":                Row("month",     get="200 200 200 404 404 302L", post="405 405 405 405 405 405"),
     "reports:index":                     Row(None,        get="200 200 200 403 403 302L", post="405 405 405 405 405 405"),
@@ -157,6 +165,8 @@ KWARGS = {
     "rule_account": lambda w: {"account_pk": w.account.pk},
     "export": lambda w: {"pk": w.export.pk},
     "import": lambda w: {"pk": w.import_job.pk},
+    "mapping": lambda w: {"pk": w.mapping.pk},
+    "alibaba_name": lambda w: {"pk": w.alibaba_name.pk},
     "month": lambda w: {"month": w.month},
     "reset": lambda w: {
         "uidb64": urlsafe_base64_encode(force_bytes(w.forgetful.pk)),
@@ -210,6 +220,8 @@ def world(cast, settings, tmp_path):
     import_job = ImportJob.objects.create(
         created_by=ops, original_name="history.csv", kind=ImportJob.Kind.CSV, sheet="inquiries", file="imports/h.csv"
     )
+    mapping = ColumnMapping.objects.create(name="matrix", signature="0" * 40, sheet_kind="reply_detail")
+    alibaba_name = AlibabaName.objects.create(name="Matrix Wang", person=sales_a)
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return SimpleNamespace(
         **cast,
@@ -222,6 +234,8 @@ def world(cast, settings, tmp_path):
         forgetful=UserFactory(username="forgetful", role="sales"),
         export=export,
         import_job=import_job,
+        mapping=mapping,
+        alibaba_name=alibaba_name,
         month=last_month,
     )
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import sales_required
 
 from .. import charts
+from ..alibaba import alibaba_comparisons
 from ..periods import ReportParamError, add_months, month_label, parse_month
 from ..presentation import Cohort, salesperson_month
 from ..selectors import report_payload
@@ -52,6 +53,7 @@ def my_month(request, month: str | None = None):
             "month": month_date,
             "report": report,
             "mine": mine,
+            "alibaba": next(iter(alibaba_comparisons(month=month_date, person_ids={request.user.pk})), None),
             "previous_month": month_label(add_months(month_date, -1)),
             "next_month": month_label(add_months(month_date, 1)) if month_date < last_month() else None,
         },

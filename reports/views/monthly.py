@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.permissions import operations_required, reader_required
 
 from .. import exports
+from ..alibaba import alibaba_comparisons
 from ..forms import ReportChoicesForm
 from ..periods import ReportParamError, add_months, month_label, month_of, parse_month
 from ..presentation import report_view
@@ -121,6 +122,7 @@ def report_month(request, month: str | None = None):
     }
     if view is not None:
         context["body"] = _body(request, form, view)
+        context["alibaba_comparisons"] = alibaba_comparisons(month=month_date)  # issue 16
     return render(request, "reports/report_month.html", context, status=200 if view else 400)
 
 

@@ -72,3 +72,24 @@
     window.setTimeout(poll, 1000);
   }
 })();
+
+// Mapping page: choosing another kind of sheet puts that kind's suggested column on each column.
+(function () {
+  "use strict";
+  var mapping = document.querySelector("[data-mapping-form]");
+  var data = document.getElementById("mapping-suggestions");
+  if (!mapping || !data) {
+    return;
+  }
+  var suggestions = JSON.parse(data.textContent);
+  var kind = mapping.querySelector("select[name=kind]");
+  kind.addEventListener("change", function () {
+    var chosen = suggestions[kind.value] || [];
+    chosen.forEach(function (key, index) {
+      var select = mapping.querySelector("select[name=col_" + index + "]");
+      if (select) {
+        select.value = key;
+      }
+    });
+  });
+})();
