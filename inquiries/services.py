@@ -1675,7 +1675,7 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
                 # of the database server is a batch the resumed job does again: no need to wait
                 # for the disk at each batch.
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        outcome = importer.import_batch(rows) if rows else None
+        outcome = importer.import_rows(rows) if rows else None
         if outcome is not None:
             ImportRejectedRow.objects.bulk_create(
                 [
