@@ -164,6 +164,11 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15, minimum=1) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The real client's address, not the proxy's (see inquiryhub/client.py and DJANGO_BEHIND_PROXY).
+AXES_CLIENT_IP_CALLABLE = "inquiryhub.client.client_address"
+# Password reset e-mails: per client address and per e-mail address, in an hour.
+PASSWORD_RESET_PER_ADDRESS = env_int("PASSWORD_RESET_PER_ADDRESS", 5, minimum=1)
+PASSWORD_RESET_PER_EMAIL = env_int("PASSWORD_RESET_PER_EMAIL", 3, minimum=1)
 
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -309,7 +314,10 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
-if env_bool("DJANGO_BEHIND_PROXY", False):
+# Behind the documented nginx: trust its X-Forwarded-Proto and X-Forwarded-For, from it only.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", False)
+PROXY_ADDRESSES = env_list("DJANGO_PROXY_ADDRESSES", ["127.0.0.1", "::1"])
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 CONTENT_SECURITY_POLICY = {
