@@ -558,6 +558,14 @@ def get_import_job_for_user(user: User, pk: int) -> ImportJob:
         raise Http404("No such import.") from None
 
 
+def import_jobs_worker_lost() -> QuerySet[ImportJob]:
+    """Running imports whose worker has given no sign of life for IMPORT_HEARTBEAT_STALE_SECONDS."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.IMPORT_HEARTBEAT_STALE_SECONDS)
+    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
+
+
 def import_rejected_rows(job: ImportJob) -> QuerySet[ImportRejectedRow]:
     """The rejected rows of an import in the order of the file."""
     return job.rejected_rows.order_by("id")

@@ -1575,7 +1575,8 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
         job.status, job.error, job.error_params = ImportJob.Status.RUNNING, "", {}
         job.started_at = job.started_at or timezone.now()
         job.finished_at = None
-        job.save(update_fields=["status", "error", "error_params", "started_at", "finished_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "error", "error_params", "started_at", "finished_at", "heartbeat_at"])
 
     try:
         with open_workbook(
@@ -1619,7 +1620,8 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
     job.total_rows = max(book.total_rows, resume_from)
     job.done_rows = resume_from
     job.summary = result.summary_json()
-    job.save(update_fields=["total_rows", "done_rows", "summary"])
+    job.heartbeat_at = timezone.now()  # the whole file has been checked: still alive
+    job.save(update_fields=["total_rows", "done_rows", "summary", "heartbeat_at"])
 
     context = ImportContext(
         by=job.created_by, tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), now=timezone.now(), job_id=job.pk
@@ -1703,7 +1705,10 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
             if outcome.new_inquiry_ids:
                 allocation_rules_apply(inquiry_ids=outcome.new_inquiry_ids)
         ImportJob.objects.filter(pk=job.pk).update(
-            done_rows=position, total_rows=max(job.total_rows, position), summary=result.summary_json()
+            done_rows=position,
+            total_rows=max(job.total_rows, position),
+            summary=result.summary_json(),
+            heartbeat_at=timezone.now(),
         )
 
 

@@ -284,6 +284,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
 }
 WORKER_HEARTBEAT_STALE_SECONDS = env_int("WORKER_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
+# A running import writes a heartbeat with each batch (seconds at most); one older than this has
+# lost its worker (killed, out of memory): its page and /healthz say so.
+IMPORT_HEARTBEAT_STALE_SECONDS = env_int("IMPORT_HEARTBEAT_STALE_SECONDS", 300, minimum=60)
 # Long imports and report computations must not hold up the small, frequent jobs.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
