@@ -43,13 +43,15 @@ class RoleModelAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changes = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
+        self._audit_change(request, obj, form, form.changed_data, action=f"admin.{'change' if change else 'add'}")
+
+    def _audit_change(self, request, obj, form, fields, *, action="admin.change"):
         audit_record(
             actor=request.user,
-            action=f"admin.{'change' if change else 'add'}",
+            action=action,
             target=obj,
             summary=f"{obj._meta.verbose_name}: {obj}",
-            changes=changes,
+            changes={name: str(form.cleaned_data.get(name)) for name in fields},
         )
 
     def delete_model(self, request, obj):
