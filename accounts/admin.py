@@ -58,8 +58,8 @@ class UserAdmin(RoleModelAdmin, DjangoUserAdmin):
                 display_name=data.get("display_name", ""),
                 by=request.user,
             )
-            obj.pk, obj.password = created.pk, created.password
-            obj._state.adding, obj._state.db = False, created._state.db
+            obj.pk = created.pk
+            obj.refresh_from_db()  # the admin goes on with obj: its log entry, the redirect
             return
         team_fields = {name: form.cleaned_data[name] for name in form.changed_data if name in TEAM_FIELDS}
         if team_fields:
