@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def english_media_and_a_live_beat(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.LANGUAGE_CODE = "en"  # the pages' language too (LocaleMiddleware's fallback)
     cache.set(HEARTBEAT_KEY, timezone.now().isoformat())  # the beat's own heartbeat is fine throughout
     with translation.override("en"):
         yield
