@@ -1,9 +1,19 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import AdminForm
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from inquiryhub.admin import RoleModelAdmin
 
+from . import services
 from .models import (
     Account,
     AccountHolding,
@@ -14,6 +24,9 @@ from .models import (
     Notification,
     User,
 )
+
+# What the team page edits, and so what the admin changes only through its service.
+TEAM_FIELDS = set(services.TEAM_MEMBER_FIELDS)
 
 
 @admin.register(User)
@@ -31,6 +44,77 @@ class UserAdmin(RoleModelAdmin, DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "role", "password1", "password2")}),
     )
     readonly_fields = ("last_login", "date_joined")
+    add_form = UserCreationForm  # a first password always, as on the team page
+
+    # The admin applies the team page's rules and audit (issue 13): what the team page edits goes
+    # through team_member_update (no changing one's own role or switching oneself off; a
+    # `team.update` audit row), a new person through team_member_create, a password through
+    # team_member_set_password (audited; the operations manager sets only his team's).
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if obj is not None and obj.pk == request.user.pk:
+            readonly = (*readonly, "role", "is_active")  # as on the team page
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            data = form.cleaned_data
+            created = services.team_member_create(
+                username=data["username"],
+                password=data["password1"],
+                role=data["role"],
+                display_name=data.get("display_name", ""),
+                by=request.user,
+            )
+            obj.pk = created.pk
+            obj.refresh_from_db()  # the admin goes on with obj: its log entry, the redirect
+            return
+        team_fields = {name: form.cleaned_data[name] for name in form.changed_data if name in TEAM_FIELDS}
+        if team_fields:
+            services.team_member_update(member=User.objects.get(pk=obj.pk), by=request.user, **team_fields)
+        others = [name for name in form.changed_data if name not in TEAM_FIELDS]
+        if others:
+            obj.save(update_fields=others)
+            self._audit_change(request, obj, form, others)
+
+    def user_change_password(self, request, id, form_url=""):
+        """Set a password through the service: its rule on whose, and its audit row."""
+        member = self.get_object(request, unquote(id))
+        if member is None:
+            raise Http404
+        if not self.has_change_permission(request, member):
+            raise PermissionDenied
+        if not services.team_member_may_set_password(member=member, by=request.user):
+            raise PermissionDenied
+        form = self.change_password_form(member, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            usable = form.cleaned_data.get("set_usable_password", True)
+            password = form.cleaned_data["password1"] if usable else None
+            services.team_member_set_password(member=member, by=request.user, password=password)
+            messages.success(request, gettext("Password changed successfully."))
+            if member.pk == request.user.pk:
+                update_session_auth_hash(request, member)
+            return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[member.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Change password: %s") % member.get_username(),
+            "adminForm": AdminForm(form, [(None, {"fields": list(form.base_fields)})], {}),
+            "form_url": form_url,
+            "form": form,
+            "is_popup": False,
+            "add": True,
+            "change": False,
+            "has_delete_permission": False,
+            "has_change_permission": True,
+            "has_absolute_url": False,
+            "opts": self.opts,
+            "original": member,
+            "save_as": False,
+            "show_save": True,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/auth/user/change_password.html", context)
 
 
 class HoldingInline(admin.TabularInline):

@@ -35,6 +35,7 @@ AUDIT_ACTIONS = {
     "account.import_update": _("Account changed by an import"),
     "team.create": _("Team member added"),
     "team.update": _("Team member changed"),
+    "team.password_set": _("Password set for a team member"),
     "user.import_create": _("Team member added by an import"),
     "user.import_update": _("Team member changed by an import"),
     "settings.update": _("Company settings"),

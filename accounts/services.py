@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,6 +127,39 @@ def team_member_update(*, member: User, by: User | None, **fields) -> User:
         )
     for name in fields:
         setattr(member, name, getattr(locked, name))
+    return locked
+
+
+def team_member_may_set_password(*, member: User, by: User) -> bool:
+    """Whether `by` may set `member`'s password for them: an administrator anyone's; an operations
+    manager only the people he manages (operations and sales). A boss, another manager or an
+    administrator sets their own, or resets it by e-mail: nobody takes over a login above his own."""
+    if by.is_superuser:
+        return True
+    return by.is_ops_manager and not member.is_superuser and member.role in (Role.OPS, Role.SALES)
+
+
+@transaction.atomic
+def team_member_set_password(*, member: User, by: User, password: str | None) -> User:
+    """Set a team member's password (None: no password login at all), audited; it ends their sessions."""
+    if not team_member_may_set_password(member=member, by=by):
+        raise PermissionDenied
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if password is None:
+        locked.set_unusable_password()
+    else:
+        validate_password(password, locked)
+        locked.set_password(password)
+    locked.save(update_fields=["password"])
+    audit_record(
+        actor=by,
+        action="team.password_set",
+        target=locked,
+        # Never the password or its hash: only that it was set, and whether it can be used.
+        summary=_("Password of %(name)s set by %(by)s") % {"name": locked.label, "by": by.label},
+        changes={"usable_password": password is not None},
+    )
+    member.password = locked.password
     return locked
 
 

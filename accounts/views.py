@@ -1,13 +1,18 @@
 """The operations manager's pages for the team, the Alibaba.com accounts and the company settings,
 and everyone's notifications."""
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from inquiryhub.client import client_address, within_rate
 
 from . import services
 from .filters import AUDIT_ACTIONS, AuditEventFilter
@@ -22,6 +27,27 @@ from .forms import (
 from .models import Account, AuditEvent, CompanySettings, Role, User
 from .permissions import ops_manager_required, role_required
 from .selectors import account_holdings, accounts_overview, audit_change_lines, audit_events_page, team_overview
+
+HOUR = 60 * 60
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, rate-limited: each request sends an e-mail through our server.
+
+    Past PASSWORD_RESET_PER_ADDRESS requests an hour from one client the form answers 429; past
+    PASSWORD_RESET_PER_EMAIL for one address it answers as usual but sends nothing, so that the
+    answer says no more about which addresses exist than before.
+    """
+
+    def form_valid(self, form):
+        address = client_address(self.request)
+        if not within_rate(f"reset-client:{address}", limit=settings.PASSWORD_RESET_PER_ADDRESS, seconds=HOUR):
+            form.add_error(None, _("Too many password reset requests from your address. Try again in an hour."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        email = form.cleaned_data["email"].strip().lower()
+        if not within_rate(f"reset-email:{email}", limit=settings.PASSWORD_RESET_PER_EMAIL, seconds=HOUR):
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 @login_required

@@ -5,6 +5,8 @@ Fields marked "maintained by services" are copies kept on the inquiry row for fa
 reports; only the functions in inquiries/services.py write them.
 """
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -624,6 +626,9 @@ class ImportJob(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.QUEUED)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written by the running job at its start and with each batch: a running job whose heartbeat
+    # is older than IMPORT_HEARTBEAT_STALE_SECONDS has lost its worker.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     done_rows = models.PositiveIntegerField(_("rows done"), default=0)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
@@ -666,6 +671,16 @@ class ImportJob(models.Model):
         if not self.total_rows:
             return 0
         return min(100, self.done_rows * 100 // self.total_rows)
+
+    @property
+    def worker_lost(self) -> bool:
+        """Running, but its worker has given no sign of life for IMPORT_HEARTBEAT_STALE_SECONDS."""
+        if self.status != self.Status.RUNNING:
+            return False
+        last = self.heartbeat_at or self.started_at
+        return last is not None and last < timezone.now() - dt.timedelta(
+            seconds=settings.IMPORT_HEARTBEAT_STALE_SECONDS
+        )
 
     @property
     def error_text(self) -> str:

@@ -74,10 +74,23 @@ def orders_for_user(user: User) -> QuerySet[Order]:
     return qs.none()
 
 
+def orders_to_act_on(user: User) -> QuerySet[Order]:
+    """Orders `user` may open and change: an order of an inquiry goes with its inquiry (whoever
+    owns the inquiry now), an order without one (repeat, offline) with its salesperson."""
+    qs = Order.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if user.reads_everything:
+        return qs
+    if user.is_sales:
+        return qs.filter(Q(inquiry__in=inquiries_for_user(user)) | Q(inquiry__isnull=True, salesperson=user))
+    return qs.none()
+
+
 def get_order_for_user(user: User, pk: int) -> Order:
-    """The order `pk` if `user` may see it; 404 otherwise."""
+    """The order `pk` if `user` may open it (the same rule as its inquiry's); 404 otherwise."""
     try:
-        return orders_for_user(user).select_related("inquiry", "account", "salesperson").get(pk=pk)
+        return orders_to_act_on(user).select_related("inquiry", "account", "salesperson").get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError):
         raise Http404("No such order.") from None
 
@@ -543,6 +556,14 @@ def get_import_job_for_user(user: User, pk: int) -> ImportJob:
         return import_jobs_for_user(user).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError):
         raise Http404("No such import.") from None
+
+
+def import_jobs_worker_lost() -> QuerySet[ImportJob]:
+    """Running imports whose worker has given no sign of life for IMPORT_HEARTBEAT_STALE_SECONDS."""
+    cutoff = timezone.now() - dt.timedelta(seconds=settings.IMPORT_HEARTBEAT_STALE_SECONDS)
+    return ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    )
 
 
 def import_rejected_rows(job: ImportJob) -> QuerySet[ImportRejectedRow]:

@@ -1610,7 +1610,8 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
         job.status, job.error, job.error_params = ImportJob.Status.RUNNING, "", {}
         job.started_at = job.started_at or timezone.now()
         job.finished_at = None
-        job.save(update_fields=["status", "error", "error_params", "started_at", "finished_at"])
+        job.heartbeat_at = timezone.now()
+        job.save(update_fields=["status", "error", "error_params", "started_at", "finished_at", "heartbeat_at"])
 
     try:
         with open_workbook(
@@ -1674,7 +1675,8 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
     job.total_rows = max(book.total_rows, resume_from)
     job.done_rows = resume_from
     job.summary = result.summary_json()
-    job.save(update_fields=["total_rows", "done_rows", "summary"])
+    job.heartbeat_at = timezone.now()  # the whole file has been checked: still alive
+    job.save(update_fields=["total_rows", "done_rows", "summary", "heartbeat_at"])
 
     context = ImportContext(
         by=job.created_by, tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), now=timezone.now(), job_id=job.pk
@@ -1748,7 +1750,7 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
                 # of the database server is a batch the resumed job does again: no need to wait
                 # for the disk at each batch.
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        outcome = importer.import_batch(rows) if rows else None
+        outcome = importer.import_rows(rows) if rows else None
         if outcome is not None:
             ImportRejectedRow.objects.bulk_create(
                 [
@@ -1776,7 +1778,10 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
             if outcome.new_inquiry_ids:
                 allocation_rules_apply(inquiry_ids=outcome.new_inquiry_ids)
         ImportJob.objects.filter(pk=job.pk).update(
-            done_rows=position, total_rows=max(job.total_rows, position), summary=result.summary_json()
+            done_rows=position,
+            total_rows=max(job.total_rows, position),
+            summary=result.summary_json(),
+            heartbeat_at=timezone.now(),
         )
 
 

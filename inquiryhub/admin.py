@@ -5,6 +5,7 @@ maintain (owner, first reply, state...) are read-only here so the admin cannot b
 """
 
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 
 from accounts.audit import audit_record
 
@@ -41,15 +42,25 @@ class RoleModelAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return self._is_manager(request) and not self.read_only_for_all
 
+    def get_changelist_instance(self, request):
+        # A date-hierarchy year or month past a C int (?created_at__year=2147483648) overflows in
+        # datetime() rather than failing as a bad lookup: answer it as the admin answers bad lookups.
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        changes = {name: str(form.cleaned_data.get(name)) for name in form.changed_data}
+        self._audit_change(request, obj, form, form.changed_data, action=f"admin.{'change' if change else 'add'}")
+
+    def _audit_change(self, request, obj, form, fields, *, action="admin.change"):
         audit_record(
             actor=request.user,
-            action=f"admin.{'change' if change else 'add'}",
+            action=action,
             target=obj,
             summary=f"{obj._meta.verbose_name}: {obj}",
-            changes=changes,
+            changes={name: str(form.cleaned_data.get(name)) for name in fields},
         )
 
     def delete_model(self, request, obj):

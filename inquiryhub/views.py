@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from inquiries.selectors import home_counts
+from inquiries.selectors import home_counts, import_jobs_worker_lost
 from reports.selectors import boss_home
 
 from .tasks import HEARTBEAT_KEY
@@ -62,13 +62,24 @@ def _check_worker() -> tuple[str, str | None]:
     return "ok", stamp
 
 
+def _check_imports() -> str:
+    """A running import whose worker stopped writing its heartbeat: its worker is gone."""
+    try:
+        lost = list(import_jobs_worker_lost().values_list("pk", flat=True)[:10])
+    except Exception as exc:  # noqa: BLE001
+        return f"error: {exc.__class__.__name__}"
+    return f"worker lost: import {', '.join(map(str, lost))}" if lost else "ok"
+
+
 @never_cache
 def healthz(request):
-    """For monitoring: database, Redis (when configured) and a recent worker heartbeat; 503 if any fails."""
+    """For monitoring: database, Redis (when configured), a recent worker heartbeat and no running import
+    whose worker is gone; 503 if any fails."""
     checks = {"database": _check_database()}
     if settings.REDIS_URL:
         checks["redis"] = _check_redis()
     checks["worker"], last_beat = _check_worker()
+    checks["imports"] = _check_imports()
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {

@@ -24,7 +24,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import Account, AccountHolding, AccountKind, AlibabaName, AlibabaStaffMonth, AuditEvent, User
+from accounts.models import (
+    Account,
+    AccountHolding,
+    AccountKind,
+    AlibabaName,
+    AlibabaStaffMonth,
+    AuditEvent,
+    Role,
+    User,
+)
+from accounts.permissions import OPERATIONS
 from accounts.services import account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows, reserve_ids
 from reports.models import ReplyRateSnapshot
@@ -211,10 +221,30 @@ class SheetImporter:
     """Base of the per-sheet importers: duplicate keys across the sheet, the batch protocol."""
 
     kind = ""
+    # Who may import the sheet: the roles of the pages that make the same writes. The check is
+    # here, where the rows are written, so that no caller (the upload page, a task, a command
+    # run for someone) can write more than that person could on the pages.
+    roles: tuple[str, ...] = OPERATIONS
+    refusal = gettext_noop("Only operations can import this sheet.")
 
     def __init__(self, ctx: ImportContext, source: SheetSource):
         self.ctx, self.source = ctx, source
         self.seen: dict[Hashable, int] = {}  # key → row number that stored it
+
+    def permits(self, user: User | None) -> bool:
+        """Whether `user` may write this sheet's rows; None is the server's own command line."""
+        return user is None or user.is_superuser or user.role in self.roles
+
+    def import_rows(self, rows: list[RowValues]) -> BatchOutcome:
+        """Write a batch if the importer's role permits this sheet; otherwise refuse every row."""
+        if self.permits(self.ctx.by):
+            return self.import_batch(rows)
+        column = next(iter(self.source.header.index), "")
+        for row in rows:
+            row.reject(column, self.refusal)
+        outcome = BatchOutcome()
+        self._collect(outcome, rows)
+        return outcome
 
     def row(self, number: int, cells: tuple) -> RowValues:
         return RowValues(number, cells, self.source.header)
@@ -263,6 +293,8 @@ def _text_key(value: Any) -> str:
 
 class TeamImporter(SheetImporter):
     kind = "team"
+    roles = (Role.OPS_MANAGER,)  # as the team pages
+    refusal = gettext_noop("Only an operations manager can import the team sheet.")
     FIELDS = ("display_name", "role", "email", "rfq_quota", "is_active")
 
     def raw_key(self, row):
@@ -281,8 +313,6 @@ class TeamImporter(SheetImporter):
                 "rfq_quota": row.get("rfq_quota", p.parse_whole_number),
                 "is_active": row.get("active", p.parse_yes_no),
             }
-            if by is not None and not by.is_ops_manager and not by.is_superuser:
-                row.reject("username", gettext_noop("Only an operations manager can import the team sheet."))
             if not row.problems:
                 parsed.append((row, values))
         existing = self.ctx.users(v["username"] for _row, v in parsed)
@@ -355,6 +385,8 @@ class TeamImporter(SheetImporter):
 
 class AccountsImporter(SheetImporter):
     kind = "accounts"
+    roles = (Role.OPS_MANAGER,)  # as the account pages: creating, renaming and handing over
+    refusal = gettext_noop("Only an operations manager can import the accounts sheet.")
 
     def raw_key(self, row):
         return _text_key(row.raw("code")) or None

@@ -186,7 +186,7 @@ def test_the_status_endpoint_reports_rows_done_of_total(cast, client_for, englis
     response = client_for(cast["ops"]).get(reverse("inquiries:import_status", args=[finished_job.pk]))
     assert response.json() == {
         "status": "running", "status_label": "Running", "done": 250, "total": 1000, "percent": 25,
-        "finished": False, "progress_text": "250 of 1,000 rows",
+        "finished": False, "progress_text": "250 of 1,000 rows", "worker_lost": False,
     }  # fmt: skip
     assert "no-cache" in response["Cache-Control"]
 

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -123,6 +123,17 @@ def _readings(job) -> list[dict]:
 
 
 def _progress_text(job) -> str:
+    if job.worker_lost:
+        # The job is not lost: the broker hands it out again, and it resumes after its last batch.
+        return _(
+            "The background worker running this import stopped at row %(done)s (last sign of life %(when)s). "
+            "The import resumes from there when the job is handed out again, within %(minutes)s minutes; "
+            "if it does not, tell your administrator."
+        ) % {
+            "done": f"{job.done_rows:,}",
+            "when": timezone.localtime(job.heartbeat_at or job.started_at).strftime("%Y-%m-%d %H:%M"),
+            "minutes": settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) // 60,
+        }
     if job.total_rows:
         return _("%(done)s of %(total)s rows") % {"done": f"{job.done_rows:,}", "total": f"{job.total_rows:,}"}
     return _("Checking the file…") if job.status == job.Status.RUNNING else _("Waiting for the background worker…")
@@ -142,6 +153,7 @@ def import_status(request, pk: int):
             "percent": job.percent,
             "finished": job.is_finished,
             "progress_text": _progress_text(job),
+            "worker_lost": job.worker_lost,
         }
     )
 

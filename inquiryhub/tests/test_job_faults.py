@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile
 from django.db import connection, transaction
+from django.urls import reverse
 
 from inquiries.models import ImportJob, Inquiry
 from inquiries.services import IMPORT_BATCH_ROWS, import_job_submit
@@ -191,8 +192,12 @@ def test_a_report_job_killed_mid_computation_is_redone_once_after_a_restart(cele
     assert worker.log.read_text().count("reports.compute_month") >= 2  # received twice
 
 
-def test_an_import_killed_between_batches_resumes_and_imports_every_row_once(celery_worker_process, ops):
+def test_an_import_killed_between_batches_resumes_and_imports_every_row_once(
+    celery_worker_process, ops, client, settings
+):
     worker = celery_worker_process
+    # The web side's threshold, short for the test: the killed job's last heartbeat is its first batch.
+    settings.IMPORT_HEARTBEAT_STALE_SECONDS = 3
     with HeldTransaction(hold_the_second_batch()) as held:
         job = submit_import(ops)
         wait_for(
@@ -206,8 +211,14 @@ def test_an_import_killed_between_batches_resumes_and_imports_every_row_once(cel
         worker.kill()
         held.release()
     assert Inquiry.objects.count() == IMPORT_BATCH_ROWS  # the first batch only, committed
+    # Before the broker hands the job out again, its page and /healthz say that its worker is gone.
+    wait_for(lambda: ImportJob.objects.get(pk=job.pk).worker_lost, timeout=10, what="the job to be seen lost")
+    client.force_login(ops)
+    assert client.get(reverse("inquiries:import_status", args=[job.pk])).json()["worker_lost"] is True
+    assert client.get("/healthz").json()["checks"]["imports"] == f"worker lost: import {job.pk}"
     worker.start()
     assert_every_row_imported_once(job.pk, worker)
+    assert client.get("/healthz").json()["checks"]["imports"] == "ok"
 
 
 # ---------------------------------------------------------------------------------------------
