@@ -15,6 +15,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from inquiryhub import fonts
+
 from . import formatting
 from .presentation import ReportView, stage_labels
 
@@ -67,8 +69,13 @@ def report_pdf(view: ReportView, *, request, context: dict) -> bytes:
     except (ImportError, OSError) as exc:
         raise PdfUnavailable(f"{exc.__class__.__name__}: {exc}") from exc
     html = render_to_string("reports/report_pdf.html", {**context, "view": view}, request=request)
-    stylesheet = weasyprint.CSS(filename=finders.find(PDF_STYLESHEET))
-    return weasyprint.HTML(string=html, base_url=None).write_pdf(stylesheets=[stylesheet])
+    # The shipped font, so that the PDF needs no Chinese font on the machine (inquiryhub/fonts.py).
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    font_face = weasyprint.CSS(string=fonts.pdf_font_face_css(), font_config=font_config)
+    stylesheet = weasyprint.CSS(filename=finders.find(PDF_STYLESHEET), font_config=font_config)
+    return weasyprint.HTML(string=html, base_url=None).write_pdf(
+        stylesheets=[font_face, stylesheet], font_config=font_config
+    )
 
 
 def safe_text(value):
