@@ -13,6 +13,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -544,7 +545,7 @@ class InquiryExport(models.Model):
         CSV = "csv", "CSV"
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
+        PENDING = "pending", pgettext_lazy("job status", "Waiting")
         RUNNING = "running", _("Writing")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
@@ -590,7 +591,7 @@ class ImportJob(models.Model):
     """One import of a workbook or csv file: who, when, the kept file, progress and the outcome."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
+        QUEUED = "queued", pgettext_lazy("job status", "Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
