@@ -38,6 +38,14 @@ def _fast_password_hashing(settings):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the country filter keeps what it read for minutes)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def english():
     """Run the test in English, for assertions on English message ids."""

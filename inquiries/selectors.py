@@ -10,8 +10,9 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -49,6 +50,27 @@ def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
     if user.is_sales:
         return qs.filter(owner=user)
     return qs.none()
+
+
+# The country filter's first block; a new country shows there within this many seconds.
+COUNTRIES_CACHE_SECONDS = 600
+
+
+def countries_in_data(user: User) -> list[str]:
+    """Codes of the countries the user's inquiries come from (cached: over a million rows it is a scan)."""
+    key = "inquiries:countries:all" if user.reads_everything else f"inquiries:countries:{user.pk}"
+    codes = cache.get(key)
+    if codes is None:
+        rows = inquiries_for_user(user).order_by().values_list("country", flat=True).distinct()
+        codes = sorted(code for code in rows if code)
+        cache.set(key, codes, COUNTRIES_CACHE_SECONDS)
+    return codes
+
+
+def accounts_with_inquiries_of(user: User) -> QuerySet[Account]:
+    """The accounts the salesperson owns at least one inquiry on: their account filter's choices."""
+    owned = Inquiry.objects.filter(account=OuterRef("pk"), owner=user)
+    return Account.objects.filter(Exists(owned)).order_by("code")
 
 
 def get_inquiry_for_user(user: User, pk: int, *, for_update: bool = False) -> Inquiry:
