@@ -193,6 +193,7 @@ class Allocation(models.Model):
         RULE = "rule", _("Rule")
         DEADLINE = "deadline", _("Reply deadline passed")
         IMPORT = "import", _("Import")
+        HAND_OVER = "hand_over", _("Account handed over")
 
     # Indexed by allocation_latest_idx and allocation_sales_at_idx.
     inquiry = models.ForeignKey(

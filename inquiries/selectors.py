@@ -73,6 +73,12 @@ def accounts_with_inquiries_of(user: User) -> QuerySet[Account]:
     return Account.objects.filter(Exists(owned)).order_by("code")
 
 
+def open_inquiries_of_holder(account: Account, holder: User) -> QuerySet[Inquiry]:
+    """The holder's inquiries on the account that are still being worked: what a hand-over may move."""
+    open_states = [InquiryState.NEW, InquiryState.REPLIED, InquiryState.DISPUTED]
+    return Inquiry.objects.filter(account=account, owner=holder, state__in=open_states)
+
+
 def get_inquiry_for_user(user: User, pk: int, *, for_update: bool = False) -> Inquiry:
     """The inquiry `pk` if `user` may see it; 404 otherwise, whether missing or not theirs."""
     qs = inquiries_for_user(user).select_related("account", "owner", "rfq_quote")
