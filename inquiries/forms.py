@@ -493,16 +493,17 @@ class HandOverConfirmForm(HandOverForm):
         choices=[(MOVE, _("Move them to the new holder")), (KEEP, _("Leave them with the previous holder"))],
     )
 
-    def __init__(self, *args, previous: User | None = None, open_count: int = 0, **kwargs):
+    def __init__(self, *args, previous: User | None = None, open_count: int = 0, confirming: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.previous, self.open_count = previous, open_count
+        self.previous, self.open_count, self.confirming = previous, open_count, confirming
         if not open_count:
             del self.fields["open_inquiries"]
 
     def clean(self):
         data = super().clean()
         to = data.get("to")
-        if self.open_count and to is not None and to != self.previous and not data.get("open_inquiries"):
+        chosen = data.get("open_inquiries")
+        if self.confirming and self.open_count and to is not None and to != self.previous and not chosen:
             self.add_error("open_inquiries", _("Choose whether their open inquiries go to the new holder."))
         return data
 

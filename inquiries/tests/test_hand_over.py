@@ -47,6 +47,7 @@ def test_the_hand_over_asks_for_confirmation_and_counts_the_open_inquiries(cast,
     page = response.content.decode()
     assert "业务A 在此账号有 2 条未结询盘" in page
     assert 'name="hand-open_inquiries"' in page
+    assert not response.context["form"].errors  # asked, not yet refused
     assert AccountHolding.objects.filter(account=held, ended_at__isnull=True).get().holder == cast["sales_a"]
 
 

@@ -448,13 +448,16 @@ def account_hand_over(request, pk: int):
     account = get_object_or_404(Account, pk=pk)
     previous = account_current_holder(account)
     open_count = open_inquiries_of_holder(account, previous).count() if previous else 0
-    form = HandOverConfirmForm(request.POST, prefix="hand", previous=previous, open_count=open_count)
+    confirming = bool(request.POST.get("confirm"))
+    form = HandOverConfirmForm(
+        request.POST, prefix="hand", previous=previous, open_count=open_count, confirming=confirming
+    )
     if form.is_valid():
         to = form.cleaned_data["to"]
         if previous is not None and to is not None and previous.pk == to.pk:
             messages.info(request, _("%(name)s holds this account already.") % {"name": to.label})
             return redirect("accounts:account_detail", pk=account.pk)
-        if request.POST.get("confirm"):
+        if confirming:
             try:
                 moved = services.account_hand_over_with_inquiries(
                     account=account, to=to, by=request.user, at=form.cleaned_data["at"], move_open=form.move_open
