@@ -96,7 +96,7 @@ class HandOverForm(forms.Form):
 class CompanySettingsForm(forms.ModelForm):
     class Meta:
         model = CompanySettings
-        fields = ["name", "reply_deadline_hours", "attribution_window_days", "sales_sla_hours"]
+        fields = ["name", "reply_deadline_hours", "sales_sla_hours", "attribution_window_days"]
 
     def clean_reply_deadline_hours(self):
         value = self.cleaned_data["reply_deadline_hours"]

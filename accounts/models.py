@@ -153,12 +153,25 @@ class CompanySettings(models.Model):
         default=30,
         help_text=_("An order counts for an inquiry when won within this many days of its arrival."),
     )
+    # Two settings on purpose: the deadline raises alerts and reallocates today; the report's bar
+    # judges whole months, and a company may tighten the alert without changing how months compare.
     reply_deadline_hours = models.PositiveIntegerField(
-        _("reply deadline (hours)"),
+        _("reply deadline for alerts (hours)"),
         default=24,
-        help_text=_("Hours a salesperson has to reply to an allocated inquiry."),
+        help_text=_(
+            "Counted from allocation. Past it, an inquiry still without a reply is marked overdue, its "
+            "salesperson and operations are notified, and a rule may reallocate it."
+        ),
     )
-    sales_sla_hours = models.PositiveIntegerField(_("sales reply SLA (hours)"), default=24)
+    sales_sla_hours = models.PositiveIntegerField(
+        _("reply bar in the monthly report (hours)"),
+        default=24,
+        help_text=_(
+            'Also counted from allocation. The monthly report\'s "Reply within deadline" rate counts first '
+            "replies within this many hours. Keep it equal to the alert deadline unless the months should be "
+            "judged by another bar."
+        ),
+    )
 
     class Meta:
         verbose_name = _("company settings")

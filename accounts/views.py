@@ -160,7 +160,8 @@ def account_create(request):
 
 @ops_manager_required
 def account_detail(request, pk: int):
-    """One account: its details, hand it over in one action, and who held it when."""
+    """One account: its details, the hand-over form (confirmed by inquiries' hand-over page), and who
+    held it when."""
     account = get_object_or_404(Account.objects.select_related("parent"), pk=pk)
     holdings = list(account_holdings(account))
     current = next((h for h in holdings if h.ended_at is None), None)
@@ -172,24 +173,6 @@ def account_detail(request, pk: int):
             services.account_update(account=account, by=request.user, **edit_form.cleaned_data)
             messages.success(request, _("Account %(code)s saved.") % {"code": account.code})
             return redirect("accounts:account_detail", pk=account.pk)
-    elif request.method == "POST" and request.POST.get("action") == "hand_over":
-        hand_form = HandOverForm(request.POST, prefix="hand")
-        if hand_form.is_valid():
-            to = hand_form.cleaned_data["to"]
-            if current is not None and to is not None and current.holder_id == to.pk:
-                messages.info(request, _("%(name)s holds this account already.") % {"name": to.label})
-                return redirect("accounts:account_detail", pk=account.pk)
-            try:
-                services.account_hand_over(account=account, to=to, by=request.user, at=hand_form.cleaned_data["at"])
-            except ValidationError as exc:
-                hand_form.add_error(None, exc.messages)
-            else:
-                messages.success(
-                    request,
-                    _("%(account)s handed over to %(to)s.")
-                    % {"account": account.code, "to": to.label if to else _("nobody")},
-                )
-                return redirect("accounts:account_detail", pk=account.pk)
     return render(
         request,
         "accounts/account_detail.html",

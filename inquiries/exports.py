@@ -8,30 +8,53 @@ spreadsheet: csv cells get a leading apostrophe; xlsx cells are written as text 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
+from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from .models import Inquiry
+from .models import Inquiry, Order
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel shows a date cell in this format; csv cells carry the same text, which Excel reads as a date.
+DATE_FORMAT, DATE_FORMAT_EXCEL = "%Y-%m-%d %H:%M", "yyyy-mm-dd hh:mm"
 
 
 def csv_safe(value) -> str:
     """The value as csv text, with a formula-looking start escaped by an apostrophe."""
+    if isinstance(value, dt.datetime):
+        return value.strftime(DATE_FORMAT)
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _when(value) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
+def _when(value) -> dt.datetime | None:
+    """The company's local time without its zone: spreadsheets have no time zones."""
+    return timezone.localtime(value).replace(tzinfo=None) if value else None
+
+
+def _with_orders(qs):
+    """The inquiries with their live (not cancelled) orders counted and summed, one subquery each."""
+    live = Order.objects.filter(inquiry=OuterRef("pk"), cancelled_at__isnull=True).order_by().values("inquiry")
+    count = live.annotate(n=Count("id")).values("n")
+    trade_assurance = live.annotate(n=Count("id", filter=Q(trade_assurance=True))).values("n")
+    amount = live.annotate(total=Sum("amount_usd")).values("total")
+    money = DecimalField(max_digits=16, decimal_places=2)
+    return qs.annotate(
+        export_orders=Coalesce(Subquery(count, output_field=IntegerField()), Value(0)),
+        export_ta_orders=Coalesce(Subquery(trade_assurance, output_field=IntegerField()), Value(0)),
+        export_orders_usd=Coalesce(Subquery(amount, output_field=money), Value(Decimal("0.00")), output_field=money),
+    )
 
 
 def export_columns():
@@ -57,6 +80,9 @@ def export_columns():
         (fields["first_reply_at"], lambda i: _when(i.first_reply_at)),
         (fields["reply_due_at"], lambda i: _when(i.reply_due_at)),
         (fields["overdue_at"], lambda i: _when(i.overdue_at)),
+        (_("Orders"), lambda i: i.export_orders),
+        (_("Order amount (USD)"), lambda i: i.export_orders_usd),
+        (_("Trade-assurance orders"), lambda i: i.export_ta_orders),
     ]
 
 
@@ -64,7 +90,7 @@ def export_rows(qs) -> Iterator[list]:
     """The header row, then one row per inquiry, streamed from the database in chunks."""
     columns = export_columns()
     yield [header for header, _value in columns]
-    rows = qs.select_related("account", "owner").defer("message").order_by("received_at", "id")
+    rows = _with_orders(qs).select_related("account", "owner").defer("message").order_by("received_at", "id")
     for inquiry in rows.iterator(chunk_size=2000):
         yield [value(inquiry) for _header, value in columns]
 
@@ -93,8 +119,12 @@ def write_xlsx(rows: Iterable[list], path: Path, *, title: str) -> int:
     for row in rows:
         cells = []
         for value in row:
-            cell = WriteOnlyCell(sheet, value="" if value is None else str(value))
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            # Dates and numbers stay dates and numbers (sortable, summable); everything else is text.
+            typed = isinstance(value, (dt.datetime, int, Decimal)) and not isinstance(value, bool)
+            cell = WriteOnlyCell(sheet, value=value if typed else ("" if value is None else str(value)))
+            if isinstance(value, dt.datetime):
+                cell.number_format = DATE_FORMAT_EXCEL
+            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
                 cell.data_type = "s"
                 cell.quotePrefix = True
             cells.append(cell)

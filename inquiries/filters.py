@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gettext
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import django_filters
 import pycountry
@@ -20,29 +20,41 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Account, User
 
 from .models import Inquiry, InquiryState, Source
-from .selectors import inquiries_for_user
+from .selectors import accounts_with_inquiries_of, countries_in_data, inquiries_for_user
 
 
 @lru_cache(maxsize=8)
 def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
+    """Every ISO country as (code, "name (code)"), sorted by its name in the language."""
     names = gettext.NullTranslations()
     if language.startswith("zh"):
         with contextlib.suppress(OSError):
             names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"])
-    return tuple(
-        (c.alpha_2, f"{c.alpha_2} · {names.gettext(c.name)}")
-        for c in sorted(pycountry.countries, key=lambda c: c.alpha_2)
-    )
+    labelled = [(c.alpha_2, names.gettext(getattr(c, "common_name", c.name))) for c in pycountry.countries]
+    return tuple((code, f"{name} ({code})") for code, name in sorted(labelled, key=lambda pair: pair[1]))
 
 
 def country_choices() -> tuple[tuple[str, str], ...]:
-    """ISO country codes with their names in the active language, sorted by code."""
+    """ISO country codes with their names in the active language, sorted by name."""
     return _country_choices(translation.get_language() or "zh-hans")
+
+
+# A separator between the countries the data holds and all the others (a disabled option).
+COUNTRY_SEPARATOR = ("", "──────────")
+
+
+def country_choices_for(codes) -> list[tuple[str, str]]:
+    """The countries in `codes` first (those the user's inquiries come from), then every other."""
+    present = {code.upper() for code in codes if code}
+    choices = country_choices()
+    first = [choice for choice in choices if choice[0] in present]
+    rest = [choice for choice in choices if choice[0] not in present]
+    return [*first, COUNTRY_SEPARATOR, *rest] if first else list(choices)
 
 
 @lru_cache(maxsize=8)
 def _country_names(language: str) -> dict[str, str]:
-    return {code: label.split(" · ", 1)[-1] for code, label in _country_choices(language)}
+    return {code: label.rsplit(" (", 1)[0] for code, label in _country_choices(language)}
 
 
 def country_name(code: str) -> str:
@@ -70,6 +82,16 @@ def overdue_q(now=None):
     )
 
 
+def _countries_for(user) -> list[tuple[str, str]]:
+    return country_choices_for(countries_in_data(user))
+
+
+def _option_flag(value, label, chosen) -> str:
+    if (value, label) == COUNTRY_SEPARATOR:
+        return mark_safe(" disabled")
+    return mark_safe(" selected") if str(value) in chosen else ""
+
+
 class FastSelect(forms.Select):
     """A select written in one pass instead of one template per option: the country list has 249
     options, and Django's per-option templates cost 15 ms a page."""
@@ -82,7 +104,7 @@ class FastSelect(forms.Select):
         options = format_html_join(
             "",
             '<option value="{}"{}>{}</option>',
-            ((v, mark_safe(" selected") if str(v) in chosen else "", label) for v, label in self.choices),
+            ((v, _option_flag(v, label, chosen), label) for v, label in self.choices),
         )
         return format_html("<select{}>{}</select>", flatatt(final), options)
 
@@ -124,9 +146,12 @@ class InquiryFilter(django_filters.FilterSet):
 
     def __init__(self, data=None, *args, user=None, **kwargs):
         super().__init__(data, *args, **kwargs)
-        # A salesperson's list is already only theirs.
+        if user is not None:
+            self.filters["country"].extra["choices"] = partial(_countries_for, user)
+        # A salesperson's list is already only theirs, and only accounts they have inquiries in help them.
         if user is not None and not user.reads_everything:
             self.filters.pop("owner", None)
+            self.filters["account"].queryset = accounts_with_inquiries_of(user)
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset

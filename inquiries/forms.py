@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import HandOverForm
 from accounts.models import Account, User
 
 from .models import AllocationRoute, AllocationRule, FollowUp, Inquiry, InvalidReason, Order, RfqQuote
@@ -479,3 +480,33 @@ class RouteForm(forms.Form):
 
 
 RouteFormSet = forms.formset_factory(RouteForm, extra=2, can_delete=True, max_num=50)
+
+
+class HandOverConfirmForm(HandOverForm):
+    """The account page's hand-over, with what happens to the previous holder's open inquiries."""
+
+    MOVE, KEEP = "move", "keep"
+    open_inquiries = forms.ChoiceField(
+        label=_("Their open inquiries on this account"),
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[(MOVE, _("Move them to the new holder")), (KEEP, _("Leave them with the previous holder"))],
+    )
+
+    def __init__(self, *args, previous: User | None = None, open_count: int = 0, confirming: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.previous, self.open_count, self.confirming = previous, open_count, confirming
+        if not open_count:
+            del self.fields["open_inquiries"]
+
+    def clean(self):
+        data = super().clean()
+        to = data.get("to")
+        chosen = data.get("open_inquiries")
+        if self.confirming and self.open_count and to is not None and to != self.previous and not chosen:
+            self.add_error("open_inquiries", _("Choose whether their open inquiries go to the new holder."))
+        return data
+
+    @property
+    def move_open(self) -> bool:
+        return self.cleaned_data.get("open_inquiries") == self.MOVE

@@ -15,6 +15,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Source(models.TextChoices):
@@ -194,6 +195,7 @@ class Allocation(models.Model):
         RULE = "rule", _("Rule")
         DEADLINE = "deadline", _("Reply deadline passed")
         IMPORT = "import", _("Import")
+        HAND_OVER = "hand_over", _("Account handed over")
 
     # Indexed by allocation_latest_idx and allocation_sales_at_idx.
     inquiry = models.ForeignKey(
@@ -546,7 +548,7 @@ class InquiryExport(models.Model):
         CSV = "csv", "CSV"
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting")
+        PENDING = "pending", pgettext_lazy("job status", "Waiting")
         RUNNING = "running", _("Writing")
         DONE = "done", _("Ready")
         FAILED = "failed", _("Failed")
@@ -592,7 +594,7 @@ class ImportJob(models.Model):
     """One import of a workbook or csv file: who, when, the kept file, progress and the outcome."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
+        QUEUED = "queued", pgettext_lazy("job status", "Waiting")
         RUNNING = "running", _("Running")
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")

@@ -10,8 +10,9 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, QuerySet, TextChoices
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
@@ -49,6 +50,41 @@ def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
     if user.is_sales:
         return qs.filter(owner=user)
     return qs.none()
+
+
+# The country filter's first block; a new country shows there within this many seconds.
+COUNTRIES_CACHE_SECONDS = 600
+
+
+COUNTRIES_CACHE_KEY = "inquiries:countries:all"
+
+
+def countries_in_data(user: User) -> list[str]:
+    """Codes of the countries the user's inquiries come from. The whole company's are cached (over a
+    million rows it is a scan); a salesperson's own are few and read each time (owner index)."""
+    if not user.reads_everything:
+        return _countries_of(inquiries_for_user(user))
+    codes = cache.get(COUNTRIES_CACHE_KEY)
+    if codes is None:
+        codes = _countries_of(Inquiry.objects.all())
+        cache.set(COUNTRIES_CACHE_KEY, codes, COUNTRIES_CACHE_SECONDS)
+    return codes
+
+
+def _countries_of(qs: QuerySet[Inquiry]) -> list[str]:
+    return sorted(code for code in qs.order_by().values_list("country", flat=True).distinct() if code)
+
+
+def accounts_with_inquiries_of(user: User) -> QuerySet[Account]:
+    """The accounts the salesperson owns at least one inquiry on: their account filter's choices."""
+    owned = Inquiry.objects.filter(account=OuterRef("pk"), owner=user)
+    return Account.objects.filter(Exists(owned)).order_by("code")
+
+
+def open_inquiries_of_holder(account: Account, holder: User) -> QuerySet[Inquiry]:
+    """The holder's inquiries on the account that are still being worked: what a hand-over may move."""
+    open_states = [InquiryState.NEW, InquiryState.REPLIED, InquiryState.DISPUTED]
+    return Inquiry.objects.filter(account=account, owner=holder, state__in=open_states)
 
 
 def get_inquiry_for_user(user: User, pk: int, *, for_update: bool = False) -> Inquiry:

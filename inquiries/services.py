@@ -36,6 +36,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from accounts.audit import audit_record
 from accounts.models import Account, AuditEvent, CompanySettings, Notification, Role, User
+from accounts.services import account_current_holder, account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows
 
 from . import rules as rules_mod
@@ -63,7 +64,7 @@ from .models import (
     Source,
 )
 from .rules import Plan, plan_allocations
-from .selectors import allocation_plan_inputs
+from .selectors import allocation_plan_inputs, open_inquiries_of_holder
 
 logger = logging.getLogger(__name__)
 
@@ -435,6 +436,27 @@ def _copy_service_fields(source: Inquiry, target: Inquiry) -> None:
         "next_action_on",
     ):
         setattr(target, field, getattr(source, field))
+
+
+@transaction.atomic
+def account_hand_over_with_inquiries(
+    *, account: Account, to: User | None, by: User, at: dt.datetime | None = None, move_open: bool
+) -> int:
+    """Hand the account over (accounts' service) and, when asked, allocate the previous holder's
+    open inquiries on it to the new holder in the same transaction. Returns how many moved."""
+    previous = account_current_holder(account)
+    account_hand_over(account=account, to=to, by=by, at=at)
+    if not move_open or to is None or previous is None or previous.pk == to.pk:
+        return 0
+    check_salesperson(to)
+    locked = list(open_inquiries_of_holder(account, previous).select_for_update().order_by("pk"))
+    inquiries_allocate_many(
+        requests=[AllocationRequest(inquiry, to) for inquiry in locked],
+        by=by,
+        reason=Allocation.Reason.HAND_OVER,
+        note=_("Moved with account %(account)s") % {"account": account.code},
+    )
+    return len(locked)
 
 
 # ---------------------------------------------------------------------------------------------

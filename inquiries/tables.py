@@ -4,7 +4,7 @@ import django_tables2 as tables
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.timesince import timesince
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from inquiryhub.tables import BaseTable
@@ -138,7 +138,12 @@ class InquiryTable(BaseTable):
 class QueueTable(InquiryTable):
     """The unassigned queue: oldest first, each row's age in the queue."""
 
-    age = tables.Column(verbose_name=_("Waiting"), accessor="received_at", orderable=False, empty_values=())
+    age = tables.Column(
+        verbose_name=pgettext_lazy("time since arrival", "Waiting"),
+        accessor="received_at",
+        orderable=False,
+        empty_values=(),
+    )
 
     received_at = tables.DateTimeColumn(
         format="Y-m-d H:i",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/reassign/", workbench.reassign, name="reassign"),
     path("disputes/", workbench.disputes, name="disputes"),
     path("<int:pk>/decide/", workbench.decide, name="decide"),
+    path("accounts/<int:pk>/hand-over/", workbench.account_hand_over, name="account_hand_over"),
     path("rules/", workbench.rules, name="rules"),
     path("rules/preview/", workbench.rules_preview, name="rules_preview"),
     path("rules/<int:account_pk>/", workbench.rule_edit, name="rule_edit"),

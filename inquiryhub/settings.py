@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "inquiryhub.middleware.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The app's 404 page under DEBUG too (Django's own would list the URLs).
+    "inquiryhub.errors.NotFoundPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, so that a locked-out login is answered before any view runs.
@@ -98,6 +100,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "inquiryhub.urls"
+CSRF_FAILURE_VIEW = "inquiryhub.errors.csrf_failure"
 WSGI_APPLICATION = "inquiryhub.wsgi.application"
 
 TEMPLATES = [
@@ -187,6 +190,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    # The Chinese font from its PyPI package (inquiryhub/fonts.py), as static/fonts/.
+    "inquiryhub.fonts.FontFinder",
+]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = DEBUG
@@ -247,7 +256,10 @@ else:
     }
     # Embedded broker for a laptop: kombu's filesystem transport, no server needed.
     _broker_dir = VAR_DIR / "broker"
-    CELERY_BROKER_URL = "filesystem://"
+    # Whichever process starts first (web, worker, a command) makes the folders the transport needs.
+    for _folder in ("queue", "processed"):
+        (_broker_dir / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://localhost//"  # a host named, or kombu warns "No hostname was supplied"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
@@ -346,12 +358,32 @@ CONTENT_SECURITY_POLICY = {
 
 DJANGO_TABLES2_TEMPLATE = "tables/table.html"
 
+# One line per event: a refused request without its traceback, no line for the minutely heartbeat.
+# The Celery worker and beat log through this too (inquiryhub/celery.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {
+        "refused_request": {"()": "inquiryhub.logs.RefusedRequestFilter"},
+        "routine_task": {"()": "inquiryhub.logs.RoutineTaskFilter"},
+        "dev_server": {"()": "inquiryhub.logs.DevServerFilter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "line",
+            "filters": ["refused_request", "routine_task"],
+        },
+        "dev_server": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["dev_server"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # Django's default adds its own console handler under DEBUG: every warning would print twice.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["dev_server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Services that tests need: with REQUIRE_SERVICES=1 a missing one fails instead of skipping.

@@ -26,3 +26,8 @@ if settings.DEBUG:
 
 admin.site.site_header = "InquiryHub"
 admin.site.site_title = "InquiryHub"
+
+handler400 = "inquiryhub.errors.bad_request"
+handler403 = "inquiryhub.errors.permission_denied"
+handler404 = "inquiryhub.errors.page_not_found"
+handler500 = "inquiryhub.errors.server_error"

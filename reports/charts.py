@@ -26,7 +26,10 @@ OPS_COLOUR = "#1d6fd8"  # app.css --ops
 SALES_COLOUR = "#d9480f"  # app.css --sales
 TOTAL_COLOUR = "#52606d"
 BASELINE_COLOUR = "#adb5bd"
-FONT = '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
+FONT = (
+    '"PingFang SC", "Hiragino Sans GB", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", '
+    '"InquiryHub CJK", sans-serif'
+)
 SCRIPT_RE = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
 
 

@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from inquiryhub import fonts
+
 from . import charts, formatting
 from .presentation import FUNNEL_STAGES, ReportView, stage_labels
 
@@ -74,8 +76,13 @@ def report_pdf(view: ReportView, *, request, context: dict) -> bytes:
     html = render_to_string(
         "reports/report_pdf.html", {**context, "view": view, "scope": scope_label(view.payload)}, request=request
     )
-    stylesheet = weasyprint.CSS(filename=finders.find(PDF_STYLESHEET))
-    return weasyprint.HTML(string=html, base_url=None).write_pdf(stylesheets=[stylesheet])
+    # The shipped font, so that the PDF needs no Chinese font on the machine (inquiryhub/fonts.py).
+    font_config = weasyprint.text.fonts.FontConfiguration()
+    font_face = weasyprint.CSS(string=fonts.pdf_font_face_css(), font_config=font_config)
+    stylesheet = weasyprint.CSS(filename=finders.find(PDF_STYLESHEET), font_config=font_config)
+    return weasyprint.HTML(string=html, base_url=None).write_pdf(
+        stylesheets=[font_face, stylesheet], font_config=font_config
+    )
 
 
 def safe_text(value):

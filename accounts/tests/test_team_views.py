@@ -1,16 +1,13 @@
 """The operations manager's team, account and settings pages."""
 
-import datetime as dt
-
 import pytest
-from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import Account, AccountHolding, AuditEvent, CompanySettings, User
+from accounts.models import Account, AuditEvent, CompanySettings, User
 from inquiries.models import Inquiry
 from tests.factories import AccountFactory, InquiryFactory, SubAccountFactory, UserFactory
 
@@ -141,46 +138,6 @@ def test_accounts_list_main_accounts_with_their_subs_and_holders(cast, client_fo
         ("cnother", []),
     ]
     assert (groups[0]["subs"][0].holder, groups[0]["subs"][0].inquiries_this_month) == (cast["sales_b"], 2)
-
-
-def test_handing_an_account_over_is_one_action_that_keeps_the_history(cast, client_for):
-    account = AccountFactory()
-    services.account_hand_over(
-        account=account, to=cast["sales_a"], by=cast["ops_manager"], at=timezone.now() - dt.timedelta(days=90)
-    )
-    client = client_for(cast["ops_manager"])
-    response = client.post(
-        reverse("accounts:account_detail", args=[account.pk]), {"action": "hand_over", "hand-to": cast["sales_b"].pk}
-    )
-    assert response.status_code == 302
-    holdings = list(AccountHolding.objects.filter(account=account).order_by("started_at"))
-    assert [(h.holder, h.ended_at is None) for h in holdings] == [(cast["sales_a"], False), (cast["sales_b"], True)]
-    page = client.get(reverse("accounts:account_detail", args=[account.pk]))
-    assert [h.holder for h in page.context["holdings"]] == [cast["sales_b"], cast["sales_a"]]
-    assert AuditEvent.objects.filter(action="account.hand_over").count() == 2
-
-
-def test_a_hand_over_in_the_future_is_refused(cast, client_for):
-    account = AccountFactory()
-    future = (timezone.localtime() + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
-    response = client_for(cast["ops_manager"]).post(
-        reverse("accounts:account_detail", args=[account.pk]),
-        {"action": "hand_over", "hand-to": cast["sales_b"].pk, "hand-at": future},
-    )
-    assert response.status_code == 200
-    assert response.context["hand_form"].errors["at"]
-    assert not AccountHolding.objects.exists()
-
-
-def test_handing_over_to_the_current_holder_changes_nothing(cast, client_for):
-    account = AccountFactory()
-    services.account_hand_over(account=account, to=cast["sales_a"], by=cast["ops_manager"])
-    response = client_for(cast["ops_manager"]).post(
-        reverse("accounts:account_detail", args=[account.pk]), {"action": "hand_over", "hand-to": cast["sales_a"].pk}
-    )
-    assert response.status_code == 302
-    assert [str(m) for m in get_messages(response.wsgi_request)]
-    assert AccountHolding.objects.filter(account=account).count() == 1
 
 
 def test_adding_a_sub_account_needs_its_main_account(cast, client_for):

@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+from decimal import Decimal
 
 import openpyxl
 import pytest
@@ -21,6 +22,7 @@ from inquiries.models import (
     Inquiry,
     InquiryExport,
     InquiryState,
+    Order,
     Quality,
     QualityVerdict,
     Source,
@@ -520,3 +522,34 @@ def test_running_a_finished_export_again_does_nothing(exports_dir, ops):
     assert again.file_name == job.file_name
     assert len(list(exports_dir.iterdir())) == 1
     assert InquiryExport.objects.get(pk=job.pk).status == "done"
+
+
+def test_an_xlsx_export_holds_dates_as_dates_and_the_inquirys_orders(exports_dir, ops, sales_a):
+    inquiry = InquiryFactory(external_id="D1", received_at=dt.datetime(2026, 3, 5, 6, 30, tzinfo=dt.UTC))
+    won = dt.datetime(2026, 3, 9, tzinfo=dt.UTC)
+    Order.objects.create(
+        inquiry=inquiry, account=inquiry.account, won_at=won, amount_usd=Decimal("1200.50"), trade_assurance=True
+    )
+    Order.objects.create(inquiry=inquiry, account=inquiry.account, won_at=won, amount_usd=Decimal("300.00"))
+    Order.objects.create(
+        inquiry=inquiry, account=inquiry.account, won_at=won, amount_usd=Decimal("999"), cancelled_at=won
+    )
+    job = export(ops, fmt="xlsx")
+    sheet = openpyxl.load_workbook(exports_dir / job.file_name).active
+    header, row = (list(r) for r in sheet.iter_rows(min_row=1, max_row=2))
+    names = [cell.value for cell in header]
+    received = row[names.index("询盘时间")]
+    assert received.value == dt.datetime(2026, 3, 5, 14, 30)  # Asia/Shanghai, a real date cell
+    assert received.number_format == "yyyy-mm-dd hh:mm"
+    assert row[names.index("订单")].value == 2
+    assert row[names.index("订单金额（美元）")].value == 1500.5
+    assert row[names.index("信保订单")].value == 1
+
+
+def test_a_csv_export_writes_dates_as_text_excel_reads_as_dates(exports_dir, ops):
+    InquiryFactory(external_id="C1", received_at=dt.datetime(2026, 3, 5, 6, 30, tzinfo=dt.UTC))
+    job = export(ops)
+    rows = list(csv.reader(io.StringIO((exports_dir / job.file_name).read_text(encoding="utf-8-sig"))))
+    assert rows[1][2] == "2026-03-05 14:30"
+    orders, amount, trade_assurance = rows[1][-3:]
+    assert (orders, Decimal(amount), trade_assurance) == ("0", 0, "0")

@@ -1,6 +1,7 @@
 """The workbench's pages: who may open them, what they show, and how many queries they cost."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -240,6 +241,7 @@ def test_the_list_never_counts_more_rows_than_it_can_show(cast, client_for, monk
 
 
 def _queries(client, url):
+    client.get(url)  # the company's countries are read once, then for minutes from the cache
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200
@@ -251,7 +253,11 @@ def _queries(client, url):
     [
         # session, user, header badges, unread notifications, then the page's own:
         ("ops", "inquiries:list", 9),  # rows, capped count, accounts, salespeople (filter), salespeople (allocate)
-        ("sales_a", "inquiries:list", 7),  # rows, capped count, accounts, the header counts of "My inquiries"
+        (
+            "sales_a",
+            "inquiries:list",
+            8,
+        ),  # rows, capped count, accounts, countries, the header counts of "My inquiries"
         ("ops", "inquiries:queue", 8),  # rows, capped count, accounts, salespeople (allocate)
         ("ops", "inquiries:disputes", 7),  # count, rows, flags
         ("ops", "inquiries:rules", 12),  # accounts, rules, members, routes, team, conversion, today, backlog
@@ -593,3 +599,24 @@ def test_only_operations_can_post_an_accounts_rule(cast, client_for, role):
     response = client_for(cast.get(role)).post(reverse("inquiries:rule_edit", args=[account.pk]), {})
     assert response.status_code == _status(role, ops_only=True)  # operations: the form with its errors
     assert not AllocationRule.objects.exists()
+
+
+def test_the_country_filter_lists_the_countries_in_the_data_first_with_chinese_names(cast, client_for):
+    InquiryFactory(country="DE")
+    InquiryFactory(country="US")
+    page = client_for(cast["ops"]).get(reverse("inquiries:list")).content.decode()
+    select = page[page.index('name="country"') : page.index("</select>", page.index('name="country"'))]
+    labels = re.findall(r"<option[^>]*>([^<]*)</option>", select)
+    assert labels[1:4] == ["德国 (DE)", "美国 (US)", "──────────"]
+    assert '<option value="" disabled>──────────</option>' in select
+    assert "中国 (CN)" in labels[4:]
+
+
+def test_a_salespersons_account_filter_lists_only_accounts_they_have_inquiries_in(cast, client_for):
+    mine = AccountFactory(code="mine01", name="光明照明 主账号")
+    AccountFactory(code="other01", name="光耀灯饰 主账号")
+    allocated(InquiryFactory(account=mine), cast["sales_a"])
+    page = client_for(cast["sales_a"]).get(reverse("inquiries:list")).content.decode()
+    select = page[page.index('name="account"') : page.index("</select>", page.index('name="account"'))]
+    assert "光明照明 主账号 (mine01)" in select
+    assert "other01" not in select

@@ -14,7 +14,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Account, User
-from accounts.permissions import operations_required
+from accounts.permissions import operations_required, ops_manager_required
+from accounts.services import account_current_holder
 
 from .. import services
 from ..exports import export_path
@@ -23,6 +24,7 @@ from ..forms import (
     AllocateForm,
     AllocationRuleForm,
     DisputeDecisionForm,
+    HandOverConfirmForm,
     ReassignForm,
     RouteFormSet,
 )
@@ -37,6 +39,7 @@ from ..selectors import (
     disputes_queue,
     get_inquiry_for_user,
     inquiry_exports_for_user,
+    open_inquiries_of_holder,
     salespeople_conversion,
     unassigned_queue,
 )
@@ -435,3 +438,42 @@ def export_download(request, pk: int):
     """One of the user's own exports (404 for anyone else's)."""
     job = get_object_or_404(inquiry_exports_for_user(request.user), pk=pk, status=InquiryExport.Status.DONE)
     return _file_response(job)
+
+
+@ops_manager_required
+@require_POST
+def account_hand_over(request, pk: int):
+    """The account page's hand-over, confirmed on a page of its own that says how many open
+    inquiries the previous holder has there and lets the manager move them (or not) in the same step."""
+    account = get_object_or_404(Account, pk=pk)
+    previous = account_current_holder(account)
+    open_count = open_inquiries_of_holder(account, previous).count() if previous else 0
+    confirming = bool(request.POST.get("confirm"))
+    form = HandOverConfirmForm(
+        request.POST, prefix="hand", previous=previous, open_count=open_count, confirming=confirming
+    )
+    if form.is_valid():
+        to = form.cleaned_data["to"]
+        if previous is not None and to is not None and previous.pk == to.pk:
+            messages.info(request, _("%(name)s holds this account already.") % {"name": to.label})
+            return redirect("accounts:account_detail", pk=account.pk)
+        if confirming:
+            try:
+                moved = services.account_hand_over_with_inquiries(
+                    account=account, to=to, by=request.user, at=form.cleaned_data["at"], move_open=form.move_open
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                done = _("%(account)s handed over to %(to)s.") % {
+                    "account": account.code,
+                    "to": to.label if to else _("nobody"),
+                }
+                if moved:
+                    done += " " + ngettext(
+                        "%(count)d open inquiry moved with it.", "%(count)d open inquiries moved with it.", moved
+                    ) % {"count": moved}
+                messages.success(request, done)
+                return redirect("accounts:account_detail", pk=account.pk)
+    context = {"account": account, "previous": previous, "open_count": open_count, "form": form, "tab": "accounts"}
+    return render(request, "inquiries/hand_over_confirm.html", context)

@@ -3,6 +3,7 @@
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import polib
@@ -43,3 +44,70 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path):
     fresh = polib.pofile(str(tmp_path / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     missing = sorted(e.msgid for e in fresh if not e.translated() and not e.obsolete)
     assert missing == [], "run `manage.py makemessages -l zh_Hans` and translate these"
+
+
+# Different English words that mean the same thing in Chinese, on purpose. Anything else sharing a
+# translation is a label a user could mistake for another ("Waiting" the job state and "Waiting" the
+# queue's time column were one msgid): give it a pgettext context or its own words.
+SAME_MEANING = {
+    "标记无效": {"flag invalid", "invalid flag"},
+    "录入订单": {"order recorded", "record an order", "record order"},
+    "询盘编号": {"inquiry no", "inquiry number"},
+    "显示名称": {"display name", "name shown"},
+    "休假中": {"away", "away (on leave)"},
+    "账号": {"account", "account code"},
+    "主账号": {"main", "main account"},
+    "业务员": {"salespeople", "salesperson"},
+    "子账号": {"sub", "sub-account"},
+    "负责人": {"held by", "holder"},
+    "质量争议": {"dispute", "quality dispute"},
+    "时间": {"time", "when"},
+    "询盘": {"inquiry", "store inquiry"},
+    "未分配": {"unallocated", "unassigned"},
+    "状态": {"state", "status"},
+    "金额（美元）": {"amount (usd)", "revenue (usd)"},
+    "金额过大。": {"that amount is too large", "the amount is too large"},
+    "取消原因": {"reason cancelled", "why was it cancelled?"},
+    "流失原因": {"reason lost", "why was it lost?"},
+    "报价时间": {"quoted", "quoted on"},
+    "原因": {"reason", "why"},
+    "待回复": {"new", "to reply"},
+    "下次跟进": {"next action", "next follow-up"},
+    "回复": {"reply", "response"},
+    "已完成": {"done", "ready"},
+    "全部询盘": {"all inquiries", "all mine"},
+    "已超时 %(time)s": {"%(time)s late", "overdue by %(time)s"},
+    "对比月份": {"baseline month", "compared with"},
+    "因素": {"effect", "factor"},
+    "记录报价": {"log a quote", "log quote"},
+}
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us")):
+        return word[:-1]
+    return word
+
+
+def _meaning(msgid: str) -> str:
+    """The msgid without what Chinese does not mark: case, a final full stop, the plural."""
+    return " ".join(_singular(word) for word in msgid.lower().strip().rstrip(".").split(" "))
+
+
+def test_no_two_different_source_strings_share_a_translation_by_accident():
+    sources = defaultdict(set)
+    for entry in polib.pofile(str(PO)):
+        if entry.translated() and not entry.obsolete and not entry.msgid_plural:
+            sources[entry.msgstr].add(_meaning(entry.msgid))
+    shared = {text: ids for text, ids in sources.items() if len(ids) > 1}
+    accidental = {
+        text: sorted(ids) for text, ids in shared.items() if ids != {_meaning(i) for i in SAME_MEANING.get(text, ())}
+    }
+    assert accidental == {}
+
+
+def test_one_word_used_in_two_senses_has_a_context_for_each():
+    waiting = {e.msgctxt: e.msgstr for e in polib.pofile(str(PO)) if e.msgid == "Waiting"}
+    assert waiting == {"job status": "排队中", "time since arrival": "等待时长"}

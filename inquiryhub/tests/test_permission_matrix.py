@@ -89,6 +89,7 @@ EXPECTATIONS: dict[str, Row] = {
     "accounts:accounts":                 Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:account_create":           Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:account_detail":           Row("account",   get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "inquiries:account_hand_over":       Row("account",   get="403 405 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:company_settings":         Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:audit":                    Row(None,        get="200 200 403 403 403 302L", post="200 200 403 403 403 302L"),
     "accounts:notifications":            Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),

@@ -18,6 +18,7 @@ from django.db.models import Min
 
 from accounts.models import AccountHolding, AuditEvent, User
 from inquiries.models import Allocation, FollowUp, Inquiry, InquiryState, Order
+from inquiries.selectors import salespeople_conversion
 from inquiryhub.demo import plan as story
 from inquiryhub.demo.services import demo_company_seed
 
@@ -211,3 +212,27 @@ def test_the_plan_is_the_same_for_the_same_instant():
     assert first.inquiries == second.inquiries
     assert first.quotes == second.quotes
     assert first.snapshots == second.snapshots
+
+
+def test_the_rules_pages_conversion_tells_the_story_new_holder_best_old_holder_least(seeded, db):
+    people = dict(User.objects.filter(role="sales").values_list("username", "pk"))
+    counts = salespeople_conversion(people.values(), now=NOW)
+    rates = {name: counts.get(pk, (0, 1))[0] / max(counts.get(pk, (0, 1))[1], 1) for name, pk in people.items()}
+    others = [rate for name, rate in rates.items() if name not in (story.NEW_HOLDER, story.OLD_HOLDER)]
+    assert rates[story.NEW_HOLDER] > max(others)
+    assert rates[story.OLD_HOLDER] <= min(others)
+    assert 0.03 <= rates[story.NEW_HOLDER] <= 0.09
+
+
+def test_the_diligent_new_holder_lets_few_follow_ups_slip_and_open_means_this_months_work(seeded, db):
+    people = dict(User.objects.filter(role="sales").values_list("username", "pk"))
+    still_open = Inquiry.objects.exclude(state__in=[InquiryState.WON, InquiryState.LOST, InquiryState.INVALID])
+    slipped = Counter(still_open.filter(next_action_on__lt=NOW.date()).values_list("owner_id", flat=True))
+    assert slipped[people[story.NEW_HOLDER]] <= 3
+    assert slipped[people[story.OLD_HOLDER]] >= slipped[people[story.NEW_HOLDER]]
+    open_now = Counter(
+        still_open.filter(state__in=[InquiryState.NEW, InquiryState.REPLIED]).values_list("owner_id", flat=True)
+    )
+    # Conversations that went nowhere are closed a month on: what stays open is about a month's work.
+    assert open_now[people[story.NEW_HOLDER]] <= story.MAIN_A_NOW
+    assert open_now[people[story.OLD_HOLDER]] <= 60

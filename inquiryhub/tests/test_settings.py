@@ -62,3 +62,11 @@ def test_postgres_url_is_understood():
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["django.db.backends.postgresql", "inquiryhub", "db.example", "5433"]
+
+
+def test_any_process_on_a_fresh_var_directory_makes_the_embedded_brokers_folders(tmp_path):
+    var = tmp_path / "var"
+    result = load_settings(DJANGO_DEBUG="1", INQUIRYHUB_VAR_DIR=str(var))
+    assert result.returncode == 0, result.stderr
+    assert (var / "broker" / "queue").is_dir()
+    assert (var / "broker" / "processed").is_dir()

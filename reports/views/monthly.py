@@ -196,7 +196,8 @@ def _errors(form) -> str:
 
 def _filename(view, extension: str) -> str:
     scope = view.payload["scope"].replace(":", "-")
-    return f"inquiryhub-report-{view.month_label}-{scope}.{extension}"
+    compared = "" if view.baseline == add_months(view.month, -1) else f"-vs-{view.baseline_label}"
+    return f"inquiryhub-report-{view.month_label}{compared}-{scope}.{extension}"
 
 
 def _download(content: bytes, content_type: str, filename: str) -> HttpResponse:

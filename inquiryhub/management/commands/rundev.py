@@ -25,8 +25,6 @@ class Command(BaseCommand):
     def handle(self, *args, addrport, no_worker, **options):
         worker = None
         if not no_worker:
-            for folder in ("queue", "processed"):
-                (Path(settings.VAR_DIR) / "broker" / folder).mkdir(parents=True, exist_ok=True)
             celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
             worker = subprocess.Popen(
                 [celery, "-A", "inquiryhub", "worker", "-B", "--loglevel=INFO", "--concurrency=2",
