@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Role, User
 
+from .buyers import buyers_current_owner
 from .models import (
     Allocation,
     AllocationRoute,
@@ -31,6 +32,7 @@ from .models import (
     InquiryExport,
     InquiryState,
     Order,
+    PoolEvent,
     Quality,
     QualityVerdict,
     RfqQuote,
@@ -47,7 +49,9 @@ def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
     if user.reads_everything:
         return qs
     if user.is_sales:
-        return qs.filter(owner=user)
+        # An inquiry waiting in the public pool is no longer its owner's to work on (the pool
+        # page shows it to every salesperson, without the buyer's contact details).
+        return qs.filter(owner=user, pooled_at__isnull=True)
     return qs.none()
 
 
@@ -90,7 +94,7 @@ def followups_for_user(user: User) -> QuerySet[FollowUp]:
     if user.reads_everything:
         return qs
     if user.is_sales:
-        return qs.filter(inquiry__owner=user)
+        return qs.filter(inquiry__owner=user, inquiry__pooled_at__isnull=True)
     return qs.none()
 
 
@@ -134,8 +138,8 @@ TIMELINE_AUDIT_ACTIONS = (
 
 
 def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
-    """Allocations, follow-ups, verdicts, orders and the other audited changes of one inquiry,
-    oldest first (five queries)."""
+    """Allocations, follow-ups, verdicts, orders, returns to the public pool and the other audited
+    changes of one inquiry, oldest first (six queries)."""
     from accounts.models import AuditEvent
 
     from .models import Allocation, QualityVerdict
@@ -149,6 +153,10 @@ def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
         entries.append({"at": v.decided_at, "kind": "verdict", "obj": v})
     for o in Order.objects.filter(inquiry=inquiry).select_related("salesperson"):
         entries.append({"at": o.won_at, "kind": "order", "obj": o})
+    # A claim or an allocation from the pool is an Allocation above; a recycling is only here.
+    recycled = PoolEvent.objects.filter(inquiry=inquiry, kind=PoolEvent.Kind.RECYCLED).select_related("salesperson")
+    for event in recycled:
+        entries.append({"at": event.at, "kind": "pool", "obj": event})
     audited = AuditEvent.objects.filter(inquiry=inquiry, action__in=TIMELINE_AUDIT_ACTIONS).select_related("actor")
     for event in audited:
         entries.append({"at": event.created_at, "kind": "audit", "obj": event})
@@ -478,6 +486,9 @@ def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[i
             if i.buyer_email.strip() and i.account_id in rules and rules[i.account_id].same_buyer
         }
         context.previous_owner = buyers_previous_owner(emails)
+        context.buyer_owner = buyers_current_owner(
+            {i.buyer_id for i in inquiries if i.buyer_id and i.account_id in rules and rules[i.account_id].same_buyer}
+        )
     facts = [
         InquiryFacts(
             id=i.pk,
@@ -485,6 +496,7 @@ def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[i
             country=i.country,
             product=f"{i.product} {i.subject}",
             buyer_email=i.buyer_email,
+            buyer_id=i.buyer_id,
             exclude=frozenset(exclude.get(i.pk, ())),
         )
         for i in inquiries
