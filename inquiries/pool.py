@@ -179,7 +179,7 @@ def _warn_batch(account_id: int, clock: PoolClock, now: dt.datetime, outcome: Re
     ahead = now + dt.timedelta(hours=clock.warn_hours)
     batch = list(
         _candidates(account_id, clock, ahead)
-        .filter(Q(pool_warned_at__isnull=True) | Q(pool_warned_at__lt=F("activity")))
+        .filter(Q(pool_warned_at__isnull=True) | Q(pool_warned_at__lte=F("activity")))
         .select_for_update(of=("self",), skip_locked=True)
         .select_related("owner", "account")
         .order_by("pk")[:RECYCLE_BATCH]
@@ -476,7 +476,7 @@ def pool_due_soon(user: User) -> list[tuple[Inquiry, dt.datetime]]:
     warned = list(
         Inquiry.objects.filter(owner=user, pooled_at__isnull=True, pool_warned_at__isnull=False, state__in=OPEN_STATES)
         .alias(activity=last_activity())
-        .filter(pool_warned_at__gte=F("activity"))
+        .filter(pool_warned_at__gt=F("activity"))
         .select_related("account")
         .order_by("pk")[:50]
     )
