@@ -45,6 +45,7 @@ LEGAL_SUFFIXES = sorted(
         "s a",
         "sas",
         "sarl",
+        "s a r l",
         "srl",
         "s r l",
         "spa",
@@ -94,6 +95,7 @@ LEGAL_SUFFIXES = sorted(
 _PUNCTUATION = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 _PHONE_MIN_DIGITS = 7
+_PHONE_KEY_DIGITS = 10
 
 
 def email_key(email: str) -> str:
@@ -103,10 +105,10 @@ def email_key(email: str) -> str:
 
 
 def phone_key(phone: str) -> str:
-    """The digits of a phone number without an international prefix's leading 00; empty if too short."""
+    """The last ten digits of a phone number: the same number with or without its country code
+    (+86 138 0013 8000, 13800138000) gives one key; empty when it is too short to be a number."""
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", phone or "") if ch.isdigit())
-    digits = digits.removeprefix("00")
-    return digits if len(digits) >= _PHONE_MIN_DIGITS else ""
+    return digits[-_PHONE_KEY_DIGITS:] if len(digits) >= _PHONE_MIN_DIGITS else ""
 
 
 def company_name_key(name: str) -> str:
