@@ -445,7 +445,7 @@ def pool_inquiries(user: User) -> QuerySet[Inquiry]:
             "quantity", "subject", "state", "pooled_at", "last_followup_at", "owner__username",
             "owner__display_name", "owner__first_name", "owner__last_name", "buyer_id",
         )
-        .order_by("-pooled_at", "-id")
+        .order_by("-pooled_at", "-received_at", "-id")
     )  # fmt: skip
 
 

@@ -17,8 +17,8 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 PAGES = {
     "boss": ["/", "/reports/", "/inquiries/", "/team/"],
     "opsmgr": ["/", "/inquiries/queue/", "/inquiries/", "/inquiries/disputes/", "/inquiries/rules/",
-               "/inquiries/imports/", "/team/", "/reports/"],
-    "chenjing": ["/inquiries/mine/", "/inquiries/rfq/", "/reports/me/"],
+               "/inquiries/imports/", "/team/", "/reports/", "/inquiries/pool/", "/inquiries/pool/settings/"],
+    "chenjing": ["/inquiries/mine/", "/inquiries/rfq/", "/reports/me/", "/inquiries/pool/", "/inquiries/buyers/mine/"],
 }  # fmt: skip
 WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 375, "height": 812}}
 
