@@ -261,3 +261,12 @@ def buyers_orders(buyer_ids: Iterable[int]) -> dict[int, tuple[int, Decimal]]:
         .order_by()
     )
     return {row["inquiry__buyer_id"]: (row["n"], row["revenue"] or Decimal("0")) for row in rows}
+
+
+def buyers_held_elsewhere(inquiries: Iterable[Inquiry], salesperson: User) -> list[tuple[Inquiry, User]]:
+    """Of inquiries just given to `salesperson`, those whose buyer another salesperson holds by
+    their other inquiries (撞单), with that salesperson (two queries)."""
+    inquiries = [i for i in inquiries if i.buyer_id]
+    holders = buyers_current_owner({i.buyer_id for i in inquiries}, exclude_inquiry_ids=[i.pk for i in inquiries])
+    people = User.objects.in_bulk({pk for pk in holders.values() if pk != salesperson.pk})
+    return [(i, people[holders[i.buyer_id]]) for i in inquiries if holders.get(i.buyer_id) in people]

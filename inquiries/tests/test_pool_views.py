@@ -36,13 +36,13 @@ def test_the_pool_shows_no_contact_details_until_a_salesperson_claims_it(cast, c
 
 
 @pytest.mark.django_db
-def test_the_loser_of_a_claim_is_told_who_won(cast, client_for, english):
+def test_the_loser_of_a_claim_is_told_who_won(cast, client_for):
     inquiry = stale(cast["sales_a"])
     pool.pool_recycle()
     pool.pool_claim(inquiry_id=inquiry.pk, by=cast["sales_b"])
     sales_c = type(cast["sales_a"]).objects.create(username="sales_c", role="sales", display_name="业务C")
     response = client_for(sales_c).post(reverse("inquiries:pool_claim", args=[inquiry.pk]), follow=True)
-    assert "Too late: 业务B claimed this inquiry first." in response.content.decode()
+    assert "晚了一步：业务B 已先认领了这条询盘。" in response.content.decode()
 
 
 @pytest.mark.django_db
@@ -148,3 +148,28 @@ def test_my_buyers_and_the_buyer_page_read_a_fixed_number_of_queries(cast, clien
     first.refresh_from_db()
     # session, user, badges, notifications, the buyer, inquiries, follow-ups, orders, owner, keys
     _get(client, reverse("inquiries:buyer_detail", args=[first.buyer_id]), django_assert_num_queries, 10)
+
+
+@pytest.mark.django_db
+def test_reallocating_a_held_buyers_inquiry_to_someone_else_warns_who_holds_the_buyer(cast, client_for):
+    held = InquiryFactory(buyer_email="tom@bright.com")
+    services.inquiry_allocate(inquiry=held, salesperson=cast["sales_a"], by=None)
+    new = InquiryFactory(buyer_email="TOM@bright.com", external_id="NEW-1")
+    buyers.buyers_match_unmatched()
+    response = client_for(cast["ops"]).post(
+        reverse("inquiries:reassign", args=[new.pk]),
+        {"salesperson": cast["sales_b"].pk, "note": "product line", "expected_owner": ""},
+        follow=True,
+    )
+    assert "NEW-1（买家由 业务A 跟进）" in response.content.decode()
+    new.refresh_from_db()
+    assert new.owner == cast["sales_b"]  # a warning, not a refusal
+
+
+@pytest.mark.django_db
+def test_the_hourly_task_recycles_through_the_service(cast):
+    from inquiries.tasks import recycle_to_pool
+
+    stale(cast["sales_a"])
+    assert recycle_to_pool() == {"warned": 0, "recycled": 1}
+    assert recycle_to_pool() == {"warned": 0, "recycled": 0}
