@@ -132,7 +132,7 @@ def _recycle_batch(account_id: int, clock: PoolClock, now: dt.datetime, outcome:
     }
     for inquiry in batch:
         inquiry.pooled_at = now
-    Inquiry.objects.bulk_update(batch, ["pooled_at"])
+    Inquiry.objects.filter(pk__in=[i.pk for i in batch]).update(pooled_at=now)
     PoolEvent.objects.bulk_create(
         PoolEvent(inquiry=i, kind=PoolEvent.Kind.RECYCLED, salesperson=i.owner, at=now, reason=reason) for i in batch
     )
@@ -188,7 +188,7 @@ def _warn_batch(account_id: int, clock: PoolClock, now: dt.datetime, outcome: Re
         return 0
     for inquiry in batch:
         inquiry.pool_warned_at = now
-    Inquiry.objects.bulk_update(batch, ["pool_warned_at"])
+    Inquiry.objects.filter(pk__in=[i.pk for i in batch]).update(pool_warned_at=now)
     notes = []
     for inquiry in batch:
         due = pool_due_at(inquiry, clock)

@@ -32,7 +32,6 @@ from .models import (
     InquiryExport,
     InquiryState,
     Order,
-    PoolEvent,
     Quality,
     QualityVerdict,
     RfqQuote,
@@ -134,12 +133,14 @@ TIMELINE_AUDIT_ACTIONS = (
     "inquiry.rfq_link",
     "inquiry.overdue",
     "inquiry.import_update",
+    # A return to the public pool (a claim from it is an Allocation).
+    "pool.recycle",
 )
 
 
 def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
-    """Allocations, follow-ups, verdicts, orders, returns to the public pool and the other audited
-    changes of one inquiry, oldest first (six queries)."""
+    """Allocations, follow-ups, verdicts, orders and the other audited changes of one inquiry,
+    oldest first (five queries)."""
     from accounts.models import AuditEvent
 
     from .models import Allocation, QualityVerdict
@@ -153,10 +154,6 @@ def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
         entries.append({"at": v.decided_at, "kind": "verdict", "obj": v})
     for o in Order.objects.filter(inquiry=inquiry).select_related("salesperson"):
         entries.append({"at": o.won_at, "kind": "order", "obj": o})
-    # A claim or an allocation from the pool is an Allocation above; a recycling is only here.
-    recycled = PoolEvent.objects.filter(inquiry=inquiry, kind=PoolEvent.Kind.RECYCLED).select_related("salesperson")
-    for event in recycled:
-        entries.append({"at": event.at, "kind": "pool", "obj": event})
     audited = AuditEvent.objects.filter(inquiry=inquiry, action__in=TIMELINE_AUDIT_ACTIONS).select_related("actor")
     for event in audited:
         entries.append({"at": event.created_at, "kind": "audit", "obj": event})

@@ -30,6 +30,11 @@ def ago(**delta) -> dt.datetime:
     return timezone.now() - dt.timedelta(**delta)
 
 
+@pytest.fixture(autouse=True)
+def _in_english(english):
+    """Messages are asserted as their English ids."""
+
+
 @pytest.fixture
 def team(db):
     return {
@@ -268,8 +273,14 @@ def test_a_reallocation_from_the_inquiry_page_also_takes_it_out_of_the_pool(team
 def test_the_timeline_shows_the_return_to_the_pool_and_the_claim(team):
     inquiry = recycled(team["wang"])
     pool.pool_claim(inquiry_id=inquiry.pk, by=team["chen"])
-    kinds = [(e["kind"], getattr(e["obj"], "reason", None)) for e in inquiry_timeline(inquiry)]
-    assert kinds[-2:] == [("pool", "No follow-up for 7 days"), ("allocation", "claim")]
+    entries = inquiry_timeline(inquiry)
+    returned, claimed = entries[-2]["obj"], entries[-1]["obj"]
+    assert (entries[-2]["kind"], returned.action, returned.summary) == (
+        "audit",
+        "pool.recycle",
+        "Returned to the pool from 王强: No follow-up for 7 days",
+    )
+    assert (entries[-1]["kind"], claimed.reason) == ("allocation", "claim")
 
 
 # ---------------------------------------------------------------------------------------------
