@@ -193,6 +193,7 @@ class Notification(models.Model):
         DISPUTE = "dispute", _("Quality dispute")
         REPORT = "report", _("Report ready")
         IMPORT = "import", _("Import finished")
+        POOL = "pool", _("Public pool")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

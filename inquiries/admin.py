@@ -8,6 +8,8 @@ from .models import (
     AllocationRule,
     AllocationRuleMember,
     ColumnMapping,
+    Buyer,
+    BuyerKey,
     FollowUp,
     FormSubmission,
     ImportJob,
@@ -15,6 +17,9 @@ from .models import (
     Inquiry,
     InquiryExport,
     Order,
+    PoolAccountRule,
+    PoolEvent,
+    PoolSettings,
     QualityVerdict,
     RfqQuote,
 )
@@ -31,9 +36,11 @@ class InquiryAdmin(RoleModelAdmin):
     list_display = ("external_id", "account", "received_at", "source", "country", "owner", "state")
     list_filter = ("state", "source", "account")
     search_fields = ("external_id", "buyer_name", "buyer_company", "buyer_email", "product", "subject")
-    raw_id_fields = ("account", "rfq_quote")
+    raw_id_fields = ("account", "rfq_quote", "buyer")
     readonly_fields = (
         "owner",
+        "pooled_at",
+        "pool_warned_at",
         "first_allocated_at",
         "first_reply_at",
         "reply_due_at",
@@ -176,3 +183,56 @@ class ColumnMappingAdmin(ServiceWrittenAdmin):
     list_filter = ("sheet_kind", "time_zone")
     search_fields = ("name",)
     list_select_related = ("created_by",)
+# ---------------------------------------------------------------------------------------------
+# Buyers and the public pool: written by their services and pages (merge, settings), read here.
+
+
+class BuyerKeyInline(admin.TabularInline):
+    model = BuyerKey
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "value")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Buyer)
+class BuyerAdmin(ServiceWrittenAdmin):
+    list_display = ("id", "company", "name", "email", "country", "created_at")
+    search_fields = ("company", "name", "email", "phone", "keys__value")
+    list_filter = ("country",)
+    inlines = [BuyerKeyInline]
+    show_full_result_count = False
+
+
+@admin.register(BuyerKey)
+class BuyerKeyAdmin(ServiceWrittenAdmin):
+    list_display = ("kind", "value", "buyer")
+    list_filter = ("kind",)
+    search_fields = ("value",)
+    raw_id_fields = ("buyer",)
+    list_select_related = ("buyer",)
+    show_full_result_count = False
+
+
+@admin.register(PoolSettings)
+class PoolSettingsAdmin(ServiceWrittenAdmin):
+    list_display = ("enabled", "stale_days", "warn_hours", "daily_claim_limit", "cooldown_days", "updated_at")
+
+
+@admin.register(PoolAccountRule)
+class PoolAccountRuleAdmin(ServiceWrittenAdmin):
+    list_display = ("account", "enabled", "stale_days", "warn_hours")
+    list_select_related = ("account",)
+
+
+@admin.register(PoolEvent)
+class PoolEventAdmin(ServiceWrittenAdmin):
+    list_display = ("inquiry", "kind", "salesperson", "by", "at", "reason")
+    list_filter = ("kind",)
+    search_fields = ("inquiry__external_id", "salesperson__username")
+    raw_id_fields = ("inquiry", "salesperson", "by")
+    list_select_related = ("inquiry__account", "salesperson", "by")
+    date_hierarchy = "at"
+    show_full_result_count = False

@@ -71,6 +71,7 @@ class Inquiry(models.Model):
     buyer_name = models.CharField(_("buyer name"), max_length=200, blank=True)
     buyer_company = models.CharField(_("buyer company"), max_length=200, blank=True)
     buyer_email = models.EmailField(_("buyer email"), max_length=254, blank=True)
+    buyer_phone = models.CharField(_("buyer phone"), max_length=50, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 alpha-2 code."))
     product = models.CharField(_("product"), max_length=300, blank=True)
     quantity = models.CharField(_("quantity"), max_length=100, blank=True)
@@ -115,6 +116,17 @@ class Inquiry(models.Model):
     next_action_on = models.DateField(
         _("next follow-up"), null=True, blank=True, help_text=_("The plan of the latest follow-up.")
     )
+    # The public pool (公海): the owner stays the owner (the report's attribution) while it waits.
+    buyer = models.ForeignKey(
+        "Buyer", verbose_name=_("buyer"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inquiries"
+    )
+    pooled_at = models.DateTimeField(
+        _("in the pool since"),
+        null=True,
+        blank=True,
+        help_text=_("Returned to the public pool for want of follow-up; others may claim it."),
+    )
+    pool_warned_at = models.DateTimeField(_("pool warning sent"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -155,6 +167,8 @@ class Inquiry(models.Model):
             ),
             # "same buyer, same salesperson", whatever the case of the address.
             models.Index(Lower("buyer_email"), name="inquiry_buyer_email_lower_idx"),
+            # the public pool, newest arrivals in it first.
+            models.Index(fields=["pooled_at"], condition=Q(pooled_at__isnull=False), name="inquiry_pool_idx"),
         ]
 
     def __str__(self):
@@ -196,6 +210,8 @@ class Allocation(models.Model):
         DEADLINE = "deadline", _("Reply deadline passed")
         IMPORT = "import", _("Import")
         HAND_OVER = "hand_over", _("Account handed over")
+        CLAIM = "claim", _("Claimed from the pool")
+        POOL = "pool", _("Allocated from the pool")
 
     # Indexed by allocation_latest_idx and allocation_sales_at_idx.
     inquiry = models.ForeignKey(
@@ -534,6 +550,156 @@ class AllocationRoute(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.value} → {self.salesperson}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Buyers: one record per real buyer, across accounts and months
+
+
+class Buyer(models.Model):
+    """A real buyer, recognised across accounts and months by the keys of their inquiries."""
+
+    name = models.CharField(_("buyer name"), max_length=200, blank=True)
+    company = models.CharField(_("buyer company"), max_length=200, blank=True)
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("buyer")
+        verbose_name_plural = _("buyers")
+        ordering = ["company", "name", "id"]
+
+    def __str__(self):
+        return self.company or self.name or self.email or f"#{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("inquiries:buyer_detail", args=[self.pk])
+
+
+class BuyerKey(models.Model):
+    """One normalised way of recognising a buyer (see inquiries/buyer_keys.py); a key belongs to
+    one buyer, and a merge moves the merged buyer's keys to the one kept."""
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("Email")
+        PHONE = "phone", _("Phone")
+        COMPANY = "company", _("Company and country")
+
+    buyer = models.ForeignKey(Buyer, verbose_name=_("buyer"), on_delete=models.CASCADE, related_name="keys")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    value = models.CharField(_("value"), max_length=300)
+
+    class Meta:
+        verbose_name = _("buyer key")
+        verbose_name_plural = _("buyer keys")
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="buyer_key_unique")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.value}"
+
+
+# ---------------------------------------------------------------------------------------------
+# The public pool (公海)
+
+
+class PoolSettings(models.Model):
+    """The company's pool rule; one row, created on first use. Accounts may override the clock."""
+
+    enabled = models.BooleanField(_("public pool on"), default=True)
+    stale_days = models.PositiveIntegerField(
+        _("days without follow-up"),
+        default=7,
+        help_text=_("An open inquiry with no follow-up or allocation for this many days goes to the pool."),
+    )
+    warn_hours = models.PositiveIntegerField(
+        _("warn the owner (hours before)"), default=24, help_text=_("0: no warning.")
+    )
+    daily_claim_limit = models.PositiveIntegerField(
+        _("claims a day per salesperson"),
+        default=10,
+        help_text=_("0: salespeople cannot claim, only operations allocate."),
+    )
+    cooldown_days = models.PositiveIntegerField(_("days before the one who let it go may claim it back"), default=3)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("pool rule")
+        verbose_name_plural = _("pool rules")
+
+    def __str__(self):
+        return str(_("Pool rule"))
+
+    @classmethod
+    def load(cls) -> "PoolSettings":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class PoolAccountRule(models.Model):
+    """An account's own pool clock, in place of the company's."""
+
+    account = models.OneToOneField(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="pool_rule"
+    )
+    enabled = models.BooleanField(_("public pool on"), default=True)
+    stale_days = models.PositiveIntegerField(_("days without follow-up"), default=7)
+    warn_hours = models.PositiveIntegerField(_("warn the owner (hours before)"), default=24)
+
+    class Meta:
+        verbose_name = _("account pool rule")
+        verbose_name_plural = _("account pool rules")
+
+    def __str__(self):
+        return f"{self.account}: {self.stale_days}"
+
+
+class PoolEvent(models.Model):
+    """An inquiry going into the pool or coming out of it: the pool's own history.
+
+    A claim or an allocation from the pool is also an ordinary Allocation (the owner as of T);
+    a recycling is not one: the owner stays answerable until someone else takes the inquiry.
+    """
+
+    class Kind(models.TextChoices):
+        RECYCLED = "recycled", _("Returned to the pool")
+        CLAIMED = "claimed", _("Claimed from the pool")
+        ALLOCATED = "allocated", _("Allocated from the pool")
+
+    inquiry = models.ForeignKey(
+        Inquiry, verbose_name=_("inquiry"), on_delete=models.CASCADE, related_name="pool_events"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    # The one who let it go (recycled), or who took it (claimed, allocated).
+    salesperson = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("salesperson"), on_delete=models.PROTECT, related_name="pool_events"
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty for the scheduled job."),
+    )
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    reason = models.CharField(_("why"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("pool event")
+        verbose_name_plural = _("pool events")
+        ordering = ["inquiry", "at", "id"]
+        indexes = [
+            models.Index(fields=["salesperson", "kind", "at"], name="pool_event_sales_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.inquiry_id}"
 
 
 # ---------------------------------------------------------------------------------------------

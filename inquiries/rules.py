@@ -5,7 +5,8 @@ it to and why. The selectors load the facts, the services lock and write; the sa
 the preview and the real thing, so that what the preview shows is what happens.
 
 Order of precedence for one inquiry (the account's rule must not be manual):
-1. the same buyer (email) goes to the salesperson who had that buyer before, if available;
+1. the same buyer (the Buyer record, else the email) goes to the salesperson who holds that
+   buyer, if available;
 2. the first route whose country or product keyword matches, if its salesperson is available
    and under their daily capacity;
 3. the pool: round robin after the last salesperson served, or the lowest load relative to the
@@ -48,6 +49,7 @@ class InquiryFacts:
     country: str = ""
     product: str = ""
     buyer_email: str = ""
+    buyer_id: int | None = None
     exclude: frozenset[int] = frozenset()
 
 
@@ -102,6 +104,8 @@ class PlanContext:
     conversion: dict[int, tuple[int, int]] = field(default_factory=dict)
     # lower-cased buyer email -> the salesperson who had that buyer most recently
     previous_owner: dict[str, int] = field(default_factory=dict)
+    # buyer id -> the salesperson who holds that buyer (see inquiries.buyers)
+    buyer_owner: dict[int, int] = field(default_factory=dict)
 
     def weight(self, salesperson_id: int) -> float:
         won, valid = self.conversion.get(salesperson_id, (0, 0))
@@ -151,6 +155,8 @@ def plan_allocations(inquiries: Iterable[InquiryFacts], rules: dict[int, RuleSpe
             email = inquiry.buyer_email.strip().lower()
             if email and rule.same_buyer:
                 context.previous_owner[email] = decision.salesperson_id
+            if inquiry.buyer_id is not None and rule.same_buyer:
+                context.buyer_owner[inquiry.buyer_id] = decision.salesperson_id
         decisions.append(decision)
     return Plan(decisions, cursors)
 
@@ -167,8 +173,11 @@ def _decide(inquiry: InquiryFacts, rule: RuleSpec, context: PlanContext, cursors
         return Decision(inquiry.id, inquiry.account_id, pid, why, detail)
 
     email = inquiry.buyer_email.strip().lower()
-    if rule.same_buyer and email:
-        previous = context.previous_owner.get(email)
+    if rule.same_buyer and (inquiry.buyer_id is not None or email):
+        # The buyer record knows the buyer across e-mails, phones and spellings of the company.
+        previous = context.buyer_owner.get(inquiry.buyer_id) if inquiry.buyer_id is not None else None
+        if previous is None and email:
+            previous = context.previous_owner.get(email)
         # A returning buyer follows their salesperson even past the daily capacity: continuity wins.
         if available(previous):
             return decided(previous, WHY_SAME_BUYER, email)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, Role, User
 
+from .buyers import buyers_current_owner
 from .models import (
     Allocation,
     AllocationRoute,
@@ -48,7 +49,9 @@ def inquiries_for_user(user: User) -> QuerySet[Inquiry]:
     if user.reads_everything:
         return qs
     if user.is_sales:
-        return qs.filter(owner=user)
+        # An inquiry waiting in the public pool is no longer its owner's to work on (the pool
+        # page shows it to every salesperson, without the buyer's contact details).
+        return qs.filter(owner=user, pooled_at__isnull=True)
     return qs.none()
 
 
@@ -139,7 +142,7 @@ def followups_for_user(user: User) -> QuerySet[FollowUp]:
     if user.reads_everything:
         return qs
     if user.is_sales:
-        return qs.filter(inquiry__owner=user)
+        return qs.filter(inquiry__owner=user, inquiry__pooled_at__isnull=True)
     return qs.none()
 
 
@@ -179,6 +182,8 @@ TIMELINE_AUDIT_ACTIONS = (
     "inquiry.rfq_link",
     "inquiry.overdue",
     "inquiry.import_update",
+    # A return to the public pool (a claim from it is an Allocation).
+    "pool.recycle",
 )
 
 
@@ -527,6 +532,9 @@ def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[i
             if i.buyer_email.strip() and i.account_id in rules and rules[i.account_id].same_buyer
         }
         context.previous_owner = buyers_previous_owner(emails)
+        context.buyer_owner = buyers_current_owner(
+            {i.buyer_id for i in inquiries if i.buyer_id and i.account_id in rules and rules[i.account_id].same_buyer}
+        )
     facts = [
         InquiryFacts(
             id=i.pk,
@@ -534,6 +542,7 @@ def allocation_plan_inputs(inquiries, *, rules_qs=None, exclude: dict[int, set[i
             country=i.country,
             product=f"{i.product} {i.subject}",
             buyer_email=i.buyer_email,
+            buyer_id=i.buyer_id,
             exclude=frozenset(exclude.get(i.pk, ())),
         )
         for i in inquiries

@@ -40,6 +40,7 @@ from accounts.services import account_current_holder, account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows
 
 from . import rules as rules_mod
+from .buyers import buyers_match_inquiries
 from .exports import write_export
 from .filters import filtered_inquiries, inquiry_filter_for
 from .importing.parsers import SHEETS
@@ -370,6 +371,8 @@ def inquiries_allocate_many(
             latest[inquiry.pk] = at
             inquiry.owner = salesperson
             inquiry.owner_since = at
+            # Taken by someone (or given back): out of the public pool, its stale clock restarted.
+            inquiry.pooled_at = inquiry.pool_warned_at = None
             if inquiry.first_reply_at is None:
                 inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
                 inquiry.overdue_at = None
@@ -392,9 +395,12 @@ def inquiries_allocate_many(
     bulk_create_rows(Allocation, allocations, batch_size=1000)
     _update_inquiries(
         list(touched.values()),
-        ["owner", "owner_since", "first_allocated_at", "reply_due_at", "overdue_at", "updated_at"],
+        [
+            "owner", "owner_since", "first_allocated_at", "reply_due_at", "overdue_at", "pooled_at", "pool_warned_at",
+            "updated_at",
+        ],
         batch_size=1000,
-    )
+    )  # fmt: skip
     _audit_many(events)
     return allocations
 
@@ -424,6 +430,8 @@ def _copy_service_fields(source: Inquiry, target: Inquiry) -> None:
     for field in (
         "owner",
         "owner_since",
+        "pooled_at",
+        "pool_warned_at",
         "first_allocated_at",
         "first_reply_at",
         "reply_due_at",
@@ -1798,6 +1806,8 @@ def _import_batch_atomic(job, result, summary, importer, rows, position: int) ->
             # New inquiries without a salesperson in the file go out by their account's rule, in
             # the batch's own transaction, so that a resumed job never leaves some unallocated.
             if outcome.new_inquiry_ids:
+                # Buyers first: the "same buyer" rule goes by the buyer, not by the text.
+                buyers_match_inquiries(inquiry_ids=outcome.new_inquiry_ids)
                 allocation_rules_apply(inquiry_ids=outcome.new_inquiry_ids)
         ImportJob.objects.filter(pk=job.pk).update(
             done_rows=position,

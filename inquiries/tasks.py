@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import pool, services
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -17,6 +17,13 @@ def check_reply_deadlines() -> dict:
     """Every 15 minutes (beat): mark, notify and, where the rules say so, reallocate overdue inquiries."""
     outcome = services.inquiries_handle_overdue()
     return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale}
+
+
+@shared_task(name="inquiries.recycle_to_pool", ignore_result=True)
+def recycle_to_pool() -> dict:
+    """Every hour (beat): warn owners, then return stale inquiries to the public pool."""
+    outcome = pool.pool_recycle()
+    return {"warned": outcome.warned, "recycled": outcome.recycled}
 
 
 @shared_task(name="inquiries.export_inquiries", ignore_result=True)

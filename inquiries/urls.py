@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import browse, imports, workbench, workspace
+from .views import browse, imports, pool, workbench, workspace
 
 app_name = "inquiries"
 
@@ -30,6 +30,14 @@ urlpatterns = [
     path("export/", workbench.export, name="export"),
     path("exports/", workbench.exports, name="exports"),
     path("exports/<int:pk>/", workbench.export_download, name="export_download"),
+    # The public pool and buyers
+    path("pool/", pool.pool_list, name="pool"),
+    path("pool/<int:pk>/claim/", pool.pool_claim, name="pool_claim"),
+    path("pool/allocate/", pool.pool_allocate, name="pool_allocate"),
+    path("pool/settings/", pool.pool_settings, name="pool_settings"),
+    path("buyers/mine/", pool.my_buyers, name="my_buyers"),
+    path("buyers/<int:pk>/", pool.buyer_detail, name="buyer_detail"),
+    path("buyers/<int:pk>/merge/", pool.buyer_merge, name="buyer_merge"),
     # Imports
     path("imports/", imports.import_list, name="imports"),
     path("imports/new/", imports.import_upload, name="import_upload"),

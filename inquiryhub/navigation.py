@@ -48,6 +48,8 @@ NAV_ITEMS = [
     NavItem(
         _("My inquiries"), "inquiries:mine", (Role.SALES,), count=_sales_count("to_act"), alert=_sales_count("overdue")
     ),
+    NavItem(_("My buyers"), "inquiries:my_buyers", (Role.SALES,)),
+    NavItem(_("Public pool"), "inquiries:pool", (Role.SALES, *READERS)),
     NavItem(_("RFQ quotes"), "inquiries:rfq_quotes", (Role.SALES,)),
     NavItem(_("Queue"), "inquiries:queue", OPERATIONS, count=_operations_count("queue")),
     NavItem(_("Inquiries"), "inquiries:list", READERS),

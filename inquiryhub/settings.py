@@ -290,6 +290,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "worker-heartbeat": {"task": "inquiryhub.heartbeat", "schedule": 60.0},
     # Every quarter of an hour: replies past their deadline are marked, notified, maybe reallocated.
     "reply-deadlines": {"task": "inquiries.check_reply_deadlines", "schedule": 15 * 60},
+    # Every hour: owners warned, then stale inquiries returned to the public pool (公海).
+    "pool-recycle": {"task": "inquiries.recycle_to_pool", "schedule": crontab(minute=5)},
     # Every night: recompute the months still provisional; freeze those that just turned final.
     "reports-recompute-provisional": {
         "task": "reports.recompute_provisional",

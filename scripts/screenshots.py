@@ -19,9 +19,10 @@ PAGES = {
     "boss": ["/", "/reports/", "/inquiries/"],
     "opsmgr": ["/", "/inquiries/queue/", "/inquiries/", "/inquiries/disputes/", "/inquiries/rules/",
                "/inquiries/imports/", "/inquiries/exports/", "/team/", "/team/accounts/", "/team/accounts/1/",
-               "/team/settings/", "/reports/", "/no-such-page/"],
+               "/team/settings/", "/reports/", "/inquiries/pool/", "/inquiries/pool/settings/", "/no-such-page/"],
     "ops": ["/", "/inquiries/queue/"],
-    "chenjing": ["/inquiries/mine/", "/inquiries/rfq/", "/reports/me/", "/inquiries/queue/"],
+    "chenjing": ["/inquiries/mine/", "/inquiries/rfq/", "/reports/me/", "/inquiries/queue/", "/inquiries/pool/",
+                 "/inquiries/buyers/mine/"],
     "wangqiang": ["/inquiries/mine/", "/reports/me/"],
 }  # fmt: skip
 # (user, path, width) -> the name the README shows it under.

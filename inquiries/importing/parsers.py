@@ -129,6 +129,7 @@ SHEETS: dict[str, SheetSpec] = {
                 Column("buyer_name", "买家姓名", aliases=("买家", "客户姓名", "联系人")),
                 Column("buyer_company", "买家公司", aliases=("客户公司", "公司名称")),
                 Column("buyer_email", "买家邮箱", aliases=("客户邮箱",)),
+                Column("buyer_phone", "买家电话", aliases=("客户电话", "联系电话", "电话", "手机")),
                 Column("country", "国家", aliases=("国家/地区", "国家地区", "country/region")),
                 Column("product", "产品", aliases=("产品名称",)),
                 Column("quantity", "数量", aliases=("采购数量",)),

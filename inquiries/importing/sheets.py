@@ -50,6 +50,7 @@ FUTURE_SLACK = dt.timedelta(minutes=10)
 INQUIRY_TEXT_FIELDS = {
     "buyer_name": 200,
     "buyer_company": 200,
+    "buyer_phone": 50,
     "product": 300,
     "quantity": 100,
     "subject": 500,

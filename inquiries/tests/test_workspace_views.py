@@ -587,8 +587,8 @@ def test_my_inquiries_reads_a_fixed_number_of_queries(cast, client_for, django_a
         if due:
             services.followup_log(inquiry=inquiry, author=a, kind="note", next_action_on=due)
     client = client_for(a)
-    # session, user, badge counts (one query), notifications, page count, page rows
-    response = _page_of(client, f"{reverse('inquiries:mine')}?tab={tab}", django_assert_num_queries, 6)
+    # session, user, badge counts (one query), notifications, page count, page rows, pool warnings
+    response = _page_of(client, f"{reverse('inquiries:mine')}?tab={tab}", django_assert_num_queries, 7)
     assert len(response.context["page"].object_list) == min(rows, 25)
 
 

@@ -18,6 +18,7 @@ from accounts.permissions import operations_required, ops_manager_required
 from accounts.services import account_current_holder
 
 from .. import services
+from ..buyers import buyers_held_elsewhere
 from ..exports import export_path
 from ..filters import QueueFilter, filtered_inquiries, inquiry_filter_for
 from ..forms import (
@@ -76,8 +77,23 @@ def _list_url(view: str, query: str) -> str:
     return f"{url}?{query}" if query else url
 
 
+def _warn_buyers_held_elsewhere(request, inquiries, salesperson) -> None:
+    """No 撞单 unnoticed: name who holds the buyer of an inquiry just given to someone else."""
+    held = buyers_held_elsewhere(inquiries, salesperson)
+    if held:
+        shown = ", ".join(
+            _("%(inquiry)s (buyer held by %(name)s)") % {"inquiry": i.external_id, "name": holder.label}
+            for i, holder in held[:10]
+        )
+        messages.warning(
+            request,
+            _("These buyers belong to another salesperson; check with them to avoid 撞单: %(list)s") % {"list": shown},
+        )
+
+
 def _report_outcome(request, outcome, salesperson, *, seen_count=None) -> None:
     n = len(outcome.allocated)
+    _warn_buyers_held_elsewhere(request, outcome.allocated, salesperson)
     if n:
         messages.success(
             request,
@@ -208,6 +224,7 @@ def reassign(request, pk: int):
         messages.info(request, _("This inquiry already belongs to %(name)s.") % {"name": salesperson.label})
     else:
         messages.success(request, _("Reallocated to %(name)s.") % {"name": salesperson.label})
+        _warn_buyers_held_elsewhere(request, outcome.allocated, salesperson)
         request.session["last_allocation_reason"] = form.cleaned_data["note"]
     return redirect(inquiry)
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from accounts.permissions import sales_required
 
-from .. import services
+from .. import pool, services
 from ..forms import (
     FollowUpForm,
     MarkLostForm,
@@ -130,7 +130,13 @@ def my_inquiry_list(request):
     return render(
         request,
         "inquiries/workspace/my_inquiries.html",
-        {"page": page, "section": section, "tabs": tabs, "counts": counts},
+        {
+            "page": page,
+            "section": section,
+            "tabs": tabs,
+            "counts": counts,
+            "pool_due": pool.pool_due_soon(request.user),
+        },
     )
 
 

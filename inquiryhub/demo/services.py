@@ -41,6 +41,7 @@ from inquiries.services import (
 from reports.models import ReplyRateSnapshot
 
 from . import plan as story
+from .pool import demo_pool_seed
 
 T = TypeVar("T")
 BATCH = 500  # requests per batch-service call: keeps every IN (...) list well inside SQLite's limits
@@ -111,6 +112,7 @@ def demo_company_seed(*, now: dt.datetime | None = None) -> DemoSeedResult:
     _orders_seed(created, users)
     _losses_seed(created, users)
     _snapshots_seed(plan, accounts)
+    demo_pool_seed(now=now or demo_now())  # the public pool and buyers: see pool.py
     after = demo_counts()
     return DemoSeedResult(
         created={label: after[label] - before[label] for label in after},

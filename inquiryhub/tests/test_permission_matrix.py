@@ -29,16 +29,19 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Account, AlibabaName, AuditEvent, User
-from inquiries import services
+from inquiries import buyers, pool, services
 from inquiries.exports import export_path
 from inquiries.models import (
     Allocation,
+    Buyer,
     ColumnMapping,
     FollowUp,
     ImportJob,
     Inquiry,
     InquiryExport,
     Order,
+    PoolEvent,
+    PoolSettings,
     QualityVerdict,
     RfqQuote,
 )
@@ -118,6 +121,14 @@ EXPECTATIONS: dict[str, Row] = {
     "inquiries:export":                  Row(None,        get="405 405 405 405 405 302L", post="302 302 302 302 302 302L"),
     "inquiries:exports":                 Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
     "inquiries:export_download":         Row("export",    get="404 404 200 404 404 302L", post="404 404 200 404 404 302L"),
+    # ----------------------------------------------------------------- inquiries: the public pool and buyers
+    "inquiries:pool":                    Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
+    "inquiries:pool_claim":              Row("pooled",    get="403 403 403 405 405 302L", post="403 403 403 302 302 302L"),
+    "inquiries:pool_allocate":           Row(None,        get="403 405 405 403 403 302L", post="403 302 302 403 403 302L"),
+    "inquiries:pool_settings":           Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "inquiries:my_buyers":               Row(None,        get="403 403 403 200 200 302L", post="403 403 403 200 200 302L"),
+    "inquiries:buyer_detail":            Row("buyer",     get="200 200 200 200 404 302L", post="200 200 200 200 404 302L"),
+    "inquiries:buyer_merge":             Row("buyer",     get="403 405 405 403 403 302L", post="403 302 302 403 403 302L"),
     # ----------------------------------------------------------------- inquiries: imports
     "inquiries:imports":                 Row(None,        get="403 200 200 403 403 302L", post="403 200 200 403 403 302L"),
     "inquiries:import_upload":           Row(None,        get="403 200 200 403 403 302L", post="403 400 400 403 403 302L"),
@@ -158,6 +169,8 @@ ADMIN_SAMPLE = {name for name in EXPECTATIONS if name.startswith("admin:")}
 KWARGS = {
     None: lambda w: {},
     "inquiry": lambda w: {"pk": w.inquiry.pk},
+    "pooled": lambda w: {"pk": w.pooled.pk},
+    "buyer": lambda w: {"pk": w.inquiry.buyer_id},
     "inquiry_admin": lambda w: {"object_id": w.inquiry.pk},
     "user_admin": lambda w: {"id": w.member.pk},
     "order": lambda w: {"pk": w.order.pk},
@@ -179,7 +192,7 @@ KWARG_NAMES = {"inquiries:rule_edit": "rule_account"}
 
 # The tables a refused request must leave untouched.
 WATCHED = (Inquiry, Allocation, FollowUp, QualityVerdict, Order, RfqQuote, AuditEvent, ImportJob, InquiryExport,
-           User, Account, MonthlyReport)  # fmt: skip
+           User, Account, MonthlyReport, Buyer, PoolEvent, PoolSettings)  # fmt: skip
 
 
 def enumerate_url_names(patterns=None, namespace: str = "") -> set[str]:
@@ -223,11 +236,20 @@ def world(cast, settings, tmp_path):
     )
     mapping = ColumnMapping.objects.create(name="matrix", signature="0" * 40, sheet_kind="reply_detail")
     alibaba_name = AlibabaName.objects.create(name="Matrix Wang", person=sales_a)
+    # An inquiry sales_b let go stale, waiting in the public pool.
+    pooled = InquiryFactory(account=account, received_at=timezone.now() - dt.timedelta(days=9))
+    services.inquiry_allocate(
+        inquiry=pooled, salesperson=cast["sales_b"], by=ops, at=timezone.now() - dt.timedelta(days=8)
+    )
+    pool.pool_recycle()
+    buyers.buyers_match_unmatched()
+    inquiry.refresh_from_db()
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     return SimpleNamespace(
         **cast,
         anonymous=None,
         inquiry=inquiry,
+        pooled=pooled,
         order=order,
         account=account,
         member=cast["sales_b"],
