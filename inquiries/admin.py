@@ -7,9 +7,9 @@ from .models import (
     AllocationRoute,
     AllocationRule,
     AllocationRuleMember,
-    ColumnMapping,
     Buyer,
     BuyerKey,
+    ColumnMapping,
     FollowUp,
     FormSubmission,
     ImportJob,
@@ -183,6 +183,8 @@ class ColumnMappingAdmin(ServiceWrittenAdmin):
     list_filter = ("sheet_kind", "time_zone")
     search_fields = ("name",)
     list_select_related = ("created_by",)
+
+
 # ---------------------------------------------------------------------------------------------
 # Buyers and the public pool: written by their services and pages (merge, settings), read here.
 

@@ -520,6 +520,8 @@ class HandOverConfirmForm(HandOverForm):
     @property
     def move_open(self) -> bool:
         return self.cleaned_data.get("open_inquiries") == self.MOVE
+
+
 # ---------------------------------------------------------------------------------------------
 # The public pool and buyers
 
