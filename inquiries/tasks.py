@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
-from . import services
+from . import alerts, services
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -15,7 +15,14 @@ logger = logging.getLogger(__name__)
 def check_reply_deadlines() -> dict:
     """Every 15 minutes (beat): mark, notify and, where the rules say so, reallocate overdue inquiries."""
     outcome = services.inquiries_handle_overdue()
-    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale}
+    warned = alerts.inquiries_warn_deadlines()
+    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale, "warned": warned}
+
+
+@shared_task(name="inquiries.morning_digest", ignore_result=True)
+def morning_digest() -> int:
+    """09:00 company time (beat): each salesperson's digest on their chat robot; once a day."""
+    return alerts.morning_digest_send()
 
 
 @shared_task(name="inquiries.export_inquiries", ignore_result=True)
