@@ -129,13 +129,14 @@ def post(*, kind: str, url: str, secret: str, payload: dict) -> Answer:
         robot_url_check(kind, url)
     except ValidationError:
         return Answer(ok=False, retryable=False, text=_("The robot's address is not an official one."))
-    params = {}
+    target = httpx.URL(url)
     if kind == DINGTALK and secret:
         timestamp = int(time.time() * 1000)
-        params = {"timestamp": str(timestamp), "sign": dingtalk_signature(secret, timestamp)}
+        # Added to the access_token already in the address (httpx's params= would replace it).
+        target = target.copy_merge_params({"timestamp": str(timestamp), "sign": dingtalk_signature(secret, timestamp)})
     try:
         with httpx.Client(timeout=settings.NOTIFY_HTTP_TIMEOUT, follow_redirects=False) as client:
-            response = client.post(url, params=params, json=payload)
+            response = client.post(target, json=payload)
     except httpx.TimeoutException:
         return Answer(ok=False, retryable=True, text=_("The robot did not answer in time."))
     except httpx.HTTPError as exc:
