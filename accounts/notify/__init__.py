@@ -36,7 +36,8 @@ __all__ = [
 
 
 def notify(*, event: str, recipient_ids, event_key: str, params: dict, path: str) -> int:
-    """Queue one chat message of `event` per recipient (see the module's docstring); how many."""
+    """Queue one chat message of `event` per recipient (see the module's docstring); returns for
+    how many recipients (a key written before counts, but is not written again)."""
     return len(outbox_write(event=event, recipient_ids=recipient_ids, event_key=event_key, params=params, path=path))
 
 

@@ -87,7 +87,9 @@ def robot_test(*, robot: ChatRobot) -> robots.Answer:
     """Post a test message now (not through the outbox) and return the robot's answer; a success
     clears the robot's failing mark."""
     title, body = messages.render(NotifyEvent.TEST, {"robot": robot.name}, settings.LANGUAGE_CODE)
-    message = robots.Message(title=title, body=body, url=settings.SITE_URL + "/")
+    message = robots.Message(
+        title=title, body=body, url=settings.SITE_URL + "/", link_label=messages.link_label(settings.LANGUAGE_CODE)
+    )
     answer = robots.post(
         kind=robot.kind, url=robot.webhook_url, secret=robot.secret, payload=robots.payload_for(robot.kind, message)
     )

@@ -45,6 +45,12 @@ def render(event: str, params: dict, language: str) -> tuple[str, str]:
         return RENDERERS[event](params, language)
 
 
+def link_label(language: str) -> str:
+    """The words of the link back to the page."""
+    with translation.override(language):
+        return _("Open in InquiryHub")
+
+
 def _allocated(p, lang):
     n = p["n"]
     if p.get("by"):

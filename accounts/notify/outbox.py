@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -172,7 +173,14 @@ def message_for(rows: list[OutboxMessage]) -> robots.Message:
         # Nobody rings for them, but the group sees whom it is for.
         body = " ".join(f"@{name}" for name in unreachable) + "\n" + body
     url = settings.SITE_URL + head.path if head.path.startswith("/") else head.path or settings.SITE_URL + "/"
-    return robots.Message(title=title, body=body.strip(), url=url, wecom_userids=userids, mobiles=mobiles)
+    return robots.Message(
+        title=title,
+        body=body.strip(),
+        url=url,
+        wecom_userids=userids,
+        mobiles=mobiles,
+        link_label=messages.link_label(_language_of(head)),
+    )
 
 
 def _mentionable(user: User) -> bool:
@@ -187,7 +195,7 @@ def _payload(claim: Claim) -> dict:
         mobiles = tuple(
             c.mobile for c in (_contact_of(r.recipient) for r in claim.rows if r.recipient_id) if c and c.mobile
         )
-        message = robots.Message(message.title, message.body, message.url, (), mobiles)
+        message = dataclasses.replace(message, wecom_userids=(), mobiles=mobiles)
     return robots.payload_for(claim.robot.kind, message)
 
 

@@ -38,6 +38,7 @@ class Message:
     url: str
     wecom_userids: tuple[str, ...] = ()
     mobiles: tuple[str, ...] = ()
+    link_label: str = ""  # the words of the markdown link, in the recipients' language
 
 
 @dataclass(frozen=True)
@@ -103,12 +104,12 @@ def payload_for(kind: str, message: Message) -> dict:
                     "mentioned_mobile_list": list(message.mobiles),
                 },
             }
-        tail = f"\n[{_('Open in InquiryHub')}]({message.url})"
+        tail = f"\n[{message.link_label or message.url}]({message.url})"
         content = fit(f"**{message.title}**\n{message.body}", CONTENT_LIMITS[(WECOM, "markdown")], tail)
         return {"msgtype": "markdown", "markdown": {"content": content}}
     # DingTalk rings a mobile only when it is both in at.atMobiles and written in the text.
     mentions = " ".join(f"@{m}" for m in message.mobiles)
-    tail = f"\n\n[{_('Open in InquiryHub')}]({message.url})" + (f"\n\n{mentions}" if mentions else "")
+    tail = f"\n\n[{message.link_label or message.url}]({message.url})" + (f"\n\n{mentions}" if mentions else "")
     text = fit(f"#### {message.title}\n\n{message.body}", CONTENT_LIMITS[(DINGTALK, "markdown")], tail)
     return {
         "msgtype": "markdown",

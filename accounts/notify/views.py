@@ -76,7 +76,9 @@ def robot_test(request, pk: int):
     robot = get_object_or_404(ChatRobot, pk=pk)
     answer = channels.robot_test(robot=robot)
     if answer.ok:
-        messages.success(request, _("Sent: %(name)s answered “%(answer)s”.") % {"name": robot.name, "answer": answer.text})
+        messages.success(
+            request, _("Sent: %(name)s answered “%(answer)s”.") % {"name": robot.name, "answer": answer.text}
+        )
     else:
         messages.error(
             request, _("Not sent: %(name)s answered “%(answer)s”.") % {"name": robot.name, "answer": answer.text}
@@ -116,7 +118,9 @@ def member_chat(request, pk: int):
     """A team member's chat contact: their robot, WeCom user id and mobile."""
     member = get_object_or_404(User, pk=pk)
     contact = ChatContact.objects.filter(user=member).first()
-    initial = {"robot": contact.robot_id, "wecom_userid": contact.wecom_userid, "mobile": contact.mobile} if contact else {}
+    initial = (
+        {"robot": contact.robot_id, "wecom_userid": contact.wecom_userid, "mobile": contact.mobile} if contact else {}
+    )
     form = ChatContactForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         channels.chat_contact_update(user=member, by=request.user, **form.cleaned_data)

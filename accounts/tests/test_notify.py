@@ -230,7 +230,9 @@ def test_the_same_event_twice_makes_one_message_and_a_rollback_none(wecom, sales
 
 def test_a_muted_event_and_a_person_no_robot_reaches_get_nothing(sales_a, sales_b, ops_manager):
     assert send(to=[sales_a]) == 0  # no robot at all
-    robot = ChatRobot.objects.create(name="r", kind="wecom", webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", is_default=True)
+    robot = ChatRobot.objects.create(
+        name="r", kind="wecom", webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", is_default=True
+    )
     channels.chat_contact_update(user=sales_b, by=sales_b, muted=[NotifyEvent.ALLOCATED])
     assert send(to=[sales_a, sales_b]) == 1
     assert OutboxMessage.objects.get().recipient == sales_a and robot.messages.count() == 1

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Account, AuditEvent, User
+from accounts.models import Account, AuditEvent, ChatContact, ChatRobot, OutboxMessage, User
 from inquiries import services
 from inquiries.exports import export_path
 from inquiries.models import (
@@ -91,6 +91,15 @@ EXPECTATIONS: dict[str, Row] = {
     "accounts:company_settings":         Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:audit":                    Row(None,        get="200 200 403 403 403 302L", post="200 200 403 403 403 302L"),
     "accounts:notifications":            Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
+    # chat alerts: robots and the delivery log (operations manager), a person's own choices (everyone)
+    "accounts:robots":                   Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_create":             Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_edit":               Row("robot",     get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_test":               Row("robot",     get="403 405 403 403 403 302L", post="403 302 403 403 403 302L"),
+    "accounts:deliveries":               Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:delivery_resend":          Row("outbox",    get="403 405 403 403 403 302L", post="403 302 403 403 403 302L"),
+    "accounts:member_chat":              Row("member",    get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:my_alerts":                Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
     # ----------------------------------------------------------------- inquiries: browse
     "inquiries:list":                    Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
     "inquiries:detail":                  Row("inquiry",   get="200 200 200 200 404 302L", post="200 200 200 200 404 302L"),
@@ -152,6 +161,8 @@ KWARGS = {
     "order": lambda w: {"pk": w.order.pk},
     "member": lambda w: {"pk": w.member.pk},
     "account": lambda w: {"pk": w.account.pk},
+    "robot": lambda w: {"pk": w.robot.pk},
+    "outbox": lambda w: {"pk": w.outbox.pk},
     "rule_account": lambda w: {"account_pk": w.account.pk},
     "export": lambda w: {"pk": w.export.pk},
     "import": lambda w: {"pk": w.import_job.pk},
@@ -166,7 +177,7 @@ KWARG_NAMES = {"inquiries:rule_edit": "rule_account"}
 
 # The tables a refused request must leave untouched.
 WATCHED = (Inquiry, Allocation, FollowUp, QualityVerdict, Order, RfqQuote, AuditEvent, ImportJob, InquiryExport,
-           User, Account, MonthlyReport)  # fmt: skip
+           User, Account, MonthlyReport, ChatRobot, ChatContact, OutboxMessage)  # fmt: skip
 
 
 def enumerate_url_names(patterns=None, namespace: str = "") -> set[str]:
@@ -186,7 +197,7 @@ def admin_url_names() -> set[str]:
 
 
 @pytest.fixture
-def world(cast, settings, tmp_path):
+def world(cast, settings, tmp_path, robot_server):
     """One shared world: sales_a's inquiry (with a follow-up) and order, an account, an import, an export."""
     # /healthz answers 503 to everyone without a worker's heartbeat (one left by another test would
     # make it 200): it is public by design, the 503 is its answer about health.
@@ -209,6 +220,11 @@ def world(cast, settings, tmp_path):
         created_by=ops, original_name="history.csv", kind=ImportJob.Kind.CSV, sheet="inquiries", file="imports/h.csv"
     )
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    # A robot on the tests' loopback server (a test message really posts), and a failed message.
+    robot = ChatRobot.objects.create(name="销售群", kind="wecom", webhook_url=robot_server.wecom_url)
+    outbox = OutboxMessage.objects.create(
+        key="matrix:1", event_key="matrix", event="test", robot=robot, status=OutboxMessage.Status.FAILED
+    )
     return SimpleNamespace(
         **cast,
         anonymous=None,
@@ -221,6 +237,8 @@ def world(cast, settings, tmp_path):
         export=export,
         import_job=import_job,
         month=last_month,
+        robot=robot,
+        outbox=outbox,
     )
 
 
