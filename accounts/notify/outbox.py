@@ -17,14 +17,15 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
-from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import tasks as jobs
 from accounts.audit import audit_record
 from accounts.models import ChatContact, ChatRobot, Notification, NotifyEvent, OutboxMessage, Role, User
 
@@ -70,8 +71,12 @@ def outbox_write(
 
 
 def robot_kick(robot_id: int, *, countdown: float | None = None) -> None:
-    """Queue a drain of the robot (by task name: the tasks module imports this one)."""
-    current_app.tasks["accounts.notify_robot"].apply_async(args=[robot_id], countdown=countdown)
+    """Queue a drain of the robot. (accounts.tasks and this module import each other as modules;
+    each reads the other's names only when called.)"""
+    # One delayed wake-up per robot at a time, not one per job that found the budget full.
+    if countdown is not None and not cache.add(f"notify:wake:{robot_id}", 1, timeout=max(int(countdown), 1)):
+        return
+    jobs.notify_robot.apply_async(args=[robot_id], countdown=countdown)
 
 
 def _contact_of(user: User) -> ChatContact | None:
