@@ -11,7 +11,7 @@ SECRET_INPUT = forms.PasswordInput(render_value=False, attrs={"autocomplete": "o
 
 
 class RobotForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("e.g. 销售群 or 运营群."))
+    name = forms.CharField(label=_("Robot name"), max_length=100, help_text=_("e.g. 销售群 or 运营群."))
     kind = forms.ChoiceField(label=_("Kind"), choices=ChatRobot.Kind.choices, widget=forms.RadioSelect)
     webhook_url = forms.CharField(
         label=_("Webhook address"),
