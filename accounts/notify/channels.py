@@ -23,7 +23,6 @@ def robot_secret_shown(robot: ChatRobot) -> dict[str, str]:
 
 
 @sensitive_variables("webhook_url", "secret")
-@transaction.atomic
 def robot_save(
     *,
     robot: ChatRobot | None,
@@ -37,50 +36,57 @@ def robot_save(
 ) -> ChatRobot:
     """Add a robot or change one. An empty address or secret on a change keeps the stored one; a
     new address must be the robot's official one. The audit row never holds a credential."""
-    creating = robot is None
-    robot = ChatRobot(kind=kind) if creating else ChatRobot.objects.select_for_update().get(pk=robot.pk)
-    webhook_url, secret = webhook_url.strip(), secret.strip()
-    if creating and not webhook_url:
-        raise ValidationError({"webhook_url": _("Paste the robot's webhook address.")})
-    if ChatRobot.objects.filter(name__iexact=name.strip()).exclude(pk=robot.pk).exists():
-        raise ValidationError({"name": _("A robot with this name exists already.")})
-    changes = {}
-    if webhook_url:
-        robots.robot_url_check(kind, webhook_url)
-        if webhook_url != robot.webhook_url:
-            changes["webhook_url"] = [
-                robots.mask(robot.webhook_url) if robot.webhook_url else None,
-                robots.mask(webhook_url),
-            ]
-            robot.webhook_url = webhook_url
-    elif kind != robot.kind:
-        # The stored address belongs to the other kind of robot.
-        robots.robot_url_check(kind, robot.webhook_url)
-    if secret and secret != robot.secret:
-        changes["secret"] = [_("(set)") if robot.secret else None, _("(changed)")]
-        robot.secret = secret
-    if kind == robots.DINGTALK and not robot.secret:
-        raise ValidationError({"secret": _("A DingTalk robot needs its signing secret (SEC…).")})
-    for attr, value in (("name", name.strip()), ("kind", kind), ("is_default", is_default), ("is_active", is_active)):
-        if getattr(robot, attr) != value:
-            changes[attr] = [getattr(robot, attr), value]
-            setattr(robot, attr, value)
-    if "webhook_url" in changes or "secret" in changes or changes.get("is_active") == [False, True]:
-        # New credentials deserve a fresh start.
-        robot.failing_since, robot.consecutive_failures, robot.last_error = None, 0, ""
-    if is_default:
-        ChatRobot.objects.filter(is_default=True).exclude(pk=robot.pk).update(is_default=False)
-    robot.save()
-    if creating or changes:
-        audit_record(
-            actor=by,
-            action="notify.robot_create" if creating else "notify.robot_update",
-            target=robot,
-            summary=(_("Chat robot %(name)s added") if creating else _("Chat robot %(name)s changed"))
-            % {"name": robot.name},
-            changes=changes,
-        )
-    return robot
+    # Not @transaction.atomic: its wrapper's frame would show the arguments on an error page.
+    with transaction.atomic():
+        creating = robot is None
+        robot = ChatRobot(kind=kind) if creating else ChatRobot.objects.select_for_update().get(pk=robot.pk)
+        webhook_url, secret = webhook_url.strip(), secret.strip()
+        if creating and not webhook_url:
+            raise ValidationError({"webhook_url": _("Paste the robot's webhook address.")})
+        if ChatRobot.objects.filter(name__iexact=name.strip()).exclude(pk=robot.pk).exists():
+            raise ValidationError({"name": _("A robot with this name exists already.")})
+        changes = {}
+        if webhook_url:
+            robots.robot_url_check(kind, webhook_url)
+            if webhook_url != robot.webhook_url:
+                changes["webhook_url"] = [
+                    robots.mask(robot.webhook_url) if robot.webhook_url else None,
+                    robots.mask(webhook_url),
+                ]
+                robot.webhook_url = webhook_url
+        elif kind != robot.kind:
+            # The stored address belongs to the other kind of robot.
+            robots.robot_url_check(kind, robot.webhook_url)
+        if secret and secret != robot.secret:
+            changes["secret"] = [_("(set)") if robot.secret else None, _("(changed)")]
+            robot.secret = secret
+        if kind == robots.DINGTALK and not robot.secret:
+            raise ValidationError({"secret": _("A DingTalk robot needs its signing secret (SEC…).")})
+        for attr, value in (
+            ("name", name.strip()),
+            ("kind", kind),
+            ("is_default", is_default),
+            ("is_active", is_active),
+        ):
+            if getattr(robot, attr) != value:
+                changes[attr] = [getattr(robot, attr), value]
+                setattr(robot, attr, value)
+        if "webhook_url" in changes or "secret" in changes or changes.get("is_active") == [False, True]:
+            # New credentials deserve a fresh start.
+            robot.failing_since, robot.consecutive_failures, robot.last_error = None, 0, ""
+        if is_default:
+            ChatRobot.objects.filter(is_default=True).exclude(pk=robot.pk).update(is_default=False)
+        robot.save()
+        if creating or changes:
+            audit_record(
+                actor=by,
+                action="notify.robot_create" if creating else "notify.robot_update",
+                target=robot,
+                summary=(_("Chat robot %(name)s added") if creating else _("Chat robot %(name)s changed"))
+                % {"name": robot.name},
+                changes=changes,
+            )
+        return robot
 
 
 def robot_test(*, robot: ChatRobot) -> robots.Answer:

@@ -94,6 +94,7 @@ def _contact_of(user: User) -> ChatContact | None:
 class Claim:
     robot: ChatRobot
     rows: list[OutboxMessage]
+    stamp: float  # the post's place in the robot's budget, until its answer moves it later
 
 
 @dataclass
@@ -158,7 +159,7 @@ def _claim(robot_id: int, result: DrainResult) -> Claim | None:
         row.attempts += 1
     robot.recent_posts = [*recent, now.timestamp()]
     robot.save(update_fields=["recent_posts"])
-    return Claim(robot=robot, rows=rows)
+    return Claim(robot=robot, rows=rows, stamp=now.timestamp())
 
 
 def _language_of(row: OutboxMessage) -> str:
@@ -214,13 +215,15 @@ def _settle(claim: Claim, answer: robots.Answer, result: DrainResult) -> bool:
     """Record the robot's answer on the claimed rows; False when the robot should not be tried now."""
     robot = ChatRobot.objects.select_for_update().get(pk=claim.robot.pk)
     now = timezone.now()
+    # The robot counts a post when it arrives, after we claimed it: the budget counts it from its
+    # answer, so that the window never holds more than the limit whatever the network's delays.
+    robot.recent_posts = sorted([t for t in robot.recent_posts if t != claim.stamp] + [now.timestamp()])
     ids = [row.pk for row in claim.rows]
     rows = OutboxMessage.objects.filter(pk__in=ids, status=OutboxMessage.Status.SENDING)
     if answer.ok:
         result.sent += rows.update(status=OutboxMessage.Status.SENT, sent_at=now, last_error="")
-        if robot.consecutive_failures or robot.last_error:
-            robot.consecutive_failures, robot.last_error = 0, ""
-            robot.save(update_fields=["consecutive_failures", "last_error"])
+        robot.consecutive_failures, robot.last_error = 0, ""
+        robot.save(update_fields=["recent_posts", "consecutive_failures", "last_error"])
         return True
     attempts = max(row.attempts for row in claim.rows)
     if answer.retryable and attempts < settings.NOTIFY_MAX_ATTEMPTS:
@@ -231,7 +234,7 @@ def _settle(claim: Claim, answer: robots.Answer, result: DrainResult) -> bool:
         result.failed += rows.update(status=OutboxMessage.Status.FAILED, last_error=answer.text[:300])
     robot.consecutive_failures += 1
     robot.last_error = answer.text[:300]
-    fields = ["consecutive_failures", "last_error"]
+    fields = ["recent_posts", "consecutive_failures", "last_error"]
     # A full robot is not broken: its rate-limit answers never mark it failing.
     if (
         robot.failing_since is None

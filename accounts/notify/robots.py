@@ -18,6 +18,7 @@ import httpx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 
 WECOM, DINGTALK = "wecom", "dingtalk"
 # Where each kind of robot listens, and the query parameter holding its credential.
@@ -53,6 +54,7 @@ class Answer:
         return self.code in RATE_LIMITED
 
 
+@sensitive_variables("url", "parts")
 def robot_url_check(kind: str, url: str) -> None:
     """Refuse a robot address outside the official hosts (settings.NOTIFY_ROBOT_ORIGINS)."""
     if kind not in ROBOT_PATHS:
@@ -118,12 +120,14 @@ def payload_for(kind: str, message: Message) -> dict:
     }
 
 
+@sensitive_variables("secret")
 def dingtalk_signature(secret: str, timestamp_ms: int) -> str:
     """DingTalk's `sign`: base64 of HMAC-SHA256 over "timestamp\\nsecret", keyed by the secret."""
     digest = hmac.new(secret.encode(), f"{timestamp_ms}\n{secret}".encode(), hashlib.sha256).digest()
     return base64.b64encode(digest).decode()
 
 
+@sensitive_variables("url", "secret", "target")
 def post(*, kind: str, url: str, secret: str, payload: dict) -> Answer:
     """Post `payload` to the robot once and read its answer; never raises for network trouble."""
     try:

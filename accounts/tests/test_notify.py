@@ -2,6 +2,7 @@
 the JSON each robot takes, DingTalk's signature, retries, pacing, batching, cutting, masking."""
 
 import logging
+import sys
 import time
 from io import StringIO
 
@@ -9,7 +10,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
+from django.core.signals import got_request_exception
 from django.urls import reverse
+from django.views.debug import ExceptionReporter
 
 from accounts.models import AuditEvent, ChatContact, ChatRobot, Notification, NotifyEvent, OutboxMessage
 from accounts.notify import channels, monthly_report_ready, notify, outbox_resend, outbox_sweep, robot_drain
@@ -122,6 +125,36 @@ def test_secrets_are_never_shown_back_nor_audited_nor_logged(client_for, ops_man
     # The test message went through: the robot checked the signature.
     assert robot_server.errors == []
     assert len(robot_server.delivered("dingtalk")) == 1
+
+
+def test_an_error_page_and_the_error_report_show_no_secret(client, ops_manager, robot_server, settings, monkeypatch):
+    """A bug while saving a robot: the page is the plain 500, and the report an administrator gets
+    (Django's filtered traceback, what error emails and logs carry) hides what was typed."""
+    settings.DEBUG = False
+    reports = []
+
+    def capture(sender, request, **kwargs):
+        reports.append(ExceptionReporter(request, *sys.exc_info(), is_email=True).get_traceback_html())
+
+    def broken(robot, *args, **kwargs):
+        raise RuntimeError("a bug while saving")
+
+    monkeypatch.setattr(ChatRobot, "save", broken)
+    got_request_exception.connect(capture)
+    client.raise_request_exception = False
+    client.force_login(ops_manager)
+    try:
+        response = client.post(
+            reverse("accounts:robot_create"),
+            {"name": "钉钉", "kind": "dingtalk", "webhook_url": robot_server.dingtalk_url, "secret": DINGTALK_SECRET},
+        )
+    finally:
+        got_request_exception.disconnect(capture)
+    assert response.status_code == 500
+    (report,) = reports
+    assert "a bug while saving" in report and "robot_save" in report
+    for text in (response.content.decode(), report):
+        assert DINGTALK_TOKEN not in text and DINGTALK_SECRET not in text
 
 
 def test_editing_a_robot_with_empty_secret_fields_keeps_them(client_for, ops_manager, dingtalk):
