@@ -9,8 +9,8 @@ from io import StringIO
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import transaction
 from django.core.signals import got_request_exception
+from django.db import transaction
 from django.urls import reverse
 from django.views.debug import ExceptionReporter
 
