@@ -36,15 +36,13 @@ GROUP_LIMIT = 50
 BACKOFF_CAP = dt.timedelta(hours=1)
 
 
-def outbox_write(
-    *, event: str, recipient_ids, event_key: str, params: dict, path: str, robot: ChatRobot | None = None
-) -> list[OutboxMessage]:
+def outbox_write(*, event: str, recipient_ids, event_key: str, params: dict, path: str) -> list[OutboxMessage]:
     """Write the rows of `event` for those of `recipient_ids` who want it and whom a robot reaches
     (their own robot, else the default one); sent after the caller's transaction commits."""
     if event not in NotifyEvent.values:
         raise ValueError(f"unknown chat event {event!r}")
     people = User.objects.filter(pk__in=list(recipient_ids), is_active=True).select_related("chat_contact__robot")
-    default = robot or ChatRobot.objects.filter(is_default=True, is_active=True).first()
+    default = ChatRobot.objects.filter(is_default=True, is_active=True).first()
     rows = []
     for person in people:
         contact = _contact_of(person)

@@ -397,3 +397,27 @@ def test_notify_test_prints_the_robots_answer(robot_server, wecom, dingtalk):
     with pytest.raises(CommandError, match="No chat robot named 'nope'"):
         call_command("notify_test", "nope")
     assert WECOM_KEY not in out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: a fixed number of queries whatever the rows
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_the_robot_list_and_the_delivery_log_cost_the_same_queries_at_1_and_50_rows(
+    rows, client_for, ops_manager, django_assert_num_queries
+):
+    from tests.factories import UserFactory
+
+    for n in range(rows):
+        robot = ChatRobot.objects.create(
+            name=f"r{n}", kind="wecom", webhook_url=f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k{n}"
+        )
+        person = UserFactory(username=f"p{n}")
+        ChatContact.objects.create(user=person, robot=robot)
+        OutboxMessage.objects.create(key=f"k{n}", event_key=f"e{n}", event="allocated", recipient=person, robot=robot)
+    client = client_for(ops_manager)
+    with django_assert_num_queries(5):
+        assert client.get(reverse("accounts:robots")).status_code == 200
+    with django_assert_num_queries(7):
+        assert client.get(reverse("accounts:deliveries")).status_code == 200
