@@ -421,3 +421,28 @@ def test_the_robot_list_and_the_delivery_log_cost_the_same_queries_at_1_and_50_r
         assert client.get(reverse("accounts:robots")).status_code == 200
     with django_assert_num_queries(7):
         assert client.get(reverse("accounts:deliveries")).status_code == 200
+
+
+def test_a_salesperson_picks_what_reaches_them_and_in_which_language(client_for, sales_a):
+    client = client_for(sales_a)
+    page = client.get(reverse("accounts:my_alerts")).content.decode()
+    assert page.count('name="wanted"') == len(NotifyEvent.values) - 1  # every event but the test message
+    response = client.post(
+        reverse("accounts:my_alerts"), {"language": "en", "wanted": [NotifyEvent.ALLOCATED, NotifyEvent.DIGEST]}
+    )
+    assert response.status_code == 302
+    contact = ChatContact.objects.get(user=sales_a)
+    assert contact.language == "en"
+    assert NotifyEvent.ALLOCATED not in contact.muted and NotifyEvent.DIGEST not in contact.muted
+    assert NotifyEvent.DEADLINE_WARNING in contact.muted and NotifyEvent.TEST not in contact.muted
+    assert AuditEvent.objects.filter(action="notify.contact_update", actor=sales_a).count() == 1
+
+
+def test_the_operations_manager_sets_a_persons_wecom_id_and_mobile(client_for, ops_manager, sales_a, wecom):
+    response = client_for(ops_manager).post(
+        reverse("accounts:member_chat", args=[sales_a.pk]),
+        {"robot": wecom.pk, "wecom_userid": "ChenJing", "mobile": "+86 138 0000 0001"},
+    )
+    assert response.status_code == 302
+    contact = ChatContact.objects.get(user=sales_a)
+    assert (contact.robot, contact.wecom_userid, contact.mobile) == (wecom, "ChenJing", "+8613800000001")
