@@ -4,7 +4,17 @@ from django.utils.translation import gettext_lazy as _
 
 from inquiryhub.admin import RoleModelAdmin
 
-from .models import Account, AccountHolding, AuditEvent, CompanySettings, Notification, User
+from .models import (
+    Account,
+    AccountHolding,
+    AuditEvent,
+    ChatContact,
+    ChatRobot,
+    CompanySettings,
+    Notification,
+    OutboxMessage,
+    User,
+)
 
 
 @admin.register(User)
@@ -88,3 +98,32 @@ class AuditEventAdmin(RoleModelAdmin):
     raw_id_fields = ("actor", "inquiry")
     list_select_related = ("actor",)
     date_hierarchy = "created_at"
+
+
+# Chat alerts: read-only here. Robots are changed on their own page, which checks the address
+# against the official hosts and audits without the credentials; the admin never shows those.
+
+
+@admin.register(ChatRobot)
+class ChatRobotAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("name", "kind", "is_default", "is_active", "failing_since", "last_error")
+    list_filter = ("kind", "is_active")
+    exclude = ("webhook_url", "secret", "recent_posts")
+
+
+@admin.register(ChatContact)
+class ChatContactAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("user", "robot", "wecom_userid", "mobile", "language")
+    list_select_related = ("user", "robot")
+    raw_id_fields = ("user",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("created_at", "event", "recipient", "robot", "status", "attempts", "last_error")
+    list_filter = ("status", "event")
+    list_select_related = ("recipient", "robot")
+    raw_id_fields = ("recipient",)

@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -165,42 +164,39 @@ def _language_of(row: OutboxMessage) -> str:
     return contact.language if contact is not None and contact.language else settings.LANGUAGE_CODE
 
 
-def message_for(rows: list[OutboxMessage]) -> robots.Message:
-    """The post for rows of one event in one language: rendered once, everyone mentioned."""
+def message_for(rows: list[OutboxMessage], kind: str) -> robots.Message:
+    """The post for rows of one event in one language: rendered once, everyone mentioned who can
+    be (WeCom: by user id, else mobile; DingTalk: by mobile only); the others named in the text."""
     head = rows[0]
-    title, body = messages.render(head.event, head.params, _language_of(head))
-    contacts = [c for c in (_contact_of(r.recipient) for r in rows if r.recipient_id) if c is not None]
-    userids = tuple(c.wecom_userid for c in contacts if c.wecom_userid)
-    mobiles = tuple(c.mobile for c in contacts if c.mobile and not c.wecom_userid)
-    unreachable = [r.recipient.label for r in rows if r.recipient_id and not _mentionable(r.recipient)]
-    if unreachable:
+    language = _language_of(head)
+    title, body = messages.render(head.event, head.params, language)
+    userids, mobiles, named = [], [], []
+    for row in rows:
+        contact = _contact_of(row.recipient) if row.recipient_id else None
+        if row.recipient_id is None:
+            continue
+        if kind == robots.WECOM and contact is not None and contact.wecom_userid:
+            userids.append(contact.wecom_userid)
+        elif contact is not None and contact.mobile:
+            mobiles.append(contact.mobile)
+        else:
+            named.append(row.recipient.label)
+    if named:
         # Nobody rings for them, but the group sees whom it is for.
-        body = " ".join(f"@{name}" for name in unreachable) + "\n" + body
+        body = " ".join(f"@{name}" for name in named) + "\n" + body
     url = settings.SITE_URL + head.path if head.path.startswith("/") else head.path or settings.SITE_URL + "/"
     return robots.Message(
         title=title,
         body=body.strip(),
         url=url,
-        wecom_userids=userids,
-        mobiles=mobiles,
-        link_label=messages.link_label(_language_of(head)),
+        wecom_userids=tuple(userids),
+        mobiles=tuple(mobiles),
+        link_label=messages.link_label(language),
     )
 
 
-def _mentionable(user: User) -> bool:
-    contact = _contact_of(user)
-    return contact is not None and bool(contact.wecom_userid or contact.mobile)
-
-
 def _payload(claim: Claim) -> dict:
-    message = message_for(claim.rows)
-    if claim.robot.kind == robots.DINGTALK:
-        # DingTalk mentions by mobile only.
-        mobiles = tuple(
-            c.mobile for c in (_contact_of(r.recipient) for r in claim.rows if r.recipient_id) if c and c.mobile
-        )
-        message = dataclasses.replace(message, wecom_userids=(), mobiles=mobiles)
-    return robots.payload_for(claim.robot.kind, message)
+    return robots.payload_for(claim.robot.kind, message_for(claim.rows, claim.robot.kind))
 
 
 def _backoff(attempts: int) -> dt.timedelta:

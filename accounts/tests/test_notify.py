@@ -446,3 +446,27 @@ def test_the_operations_manager_sets_a_persons_wecom_id_and_mobile(client_for, o
     assert response.status_code == 302
     contact = ChatContact.objects.get(user=sales_a)
     assert (contact.robot, contact.wecom_userid, contact.mobile) == (wecom, "ChenJing", "+8613800000001")
+
+
+def test_on_dingtalk_a_person_with_only_a_wecom_id_is_named_not_mentioned(robot_server, dingtalk, sales_a, sales_b):
+    ChatContact.objects.create(user=sales_a, robot=dingtalk, wecom_userid="ZhangSan")
+    ChatContact.objects.create(user=sales_b, robot=dingtalk, mobile="13800000002")
+    send(event=NotifyEvent.OVERDUE_SUMMARY, to=[sales_a, sales_b], key="overdue-summary:2", params={"n": 1})
+
+    robot_drain(robot_id=dingtalk.pk)
+
+    assert robot_server.errors == []
+    (post,) = robot_server.delivered()
+    assert post.body["at"]["atMobiles"] == ["13800000002"]
+    assert "@业务A" in post.body["markdown"]["text"] and "@13800000002" in post.body["markdown"]["text"]
+
+
+def test_the_admin_shows_robots_without_their_credentials(client_for, ops_manager, dingtalk):
+    client = client_for(ops_manager)
+    for url in (
+        reverse("admin:accounts_chatrobot_changelist"),
+        reverse("admin:accounts_chatrobot_change", args=[dingtalk.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert "钉钉运营群" in html
+        assert DINGTALK_TOKEN not in html and DINGTALK_SECRET not in html
