@@ -8,9 +8,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from accounts import tasks as account_tasks
 from accounts.models import ChatContact, ChatRobot, CompanySettings, NotifyEvent, OutboxMessage
 from accounts.notify import robot_drain
 from inquiries import alerts, services
+from inquiries import tasks as inquiry_tasks
 from inquiries.models import Inquiry
 from inquiries.tests.import_files import INQUIRY_HEADER, run_import, write_csv
 from tests.factories import AccountFactory, InquiryFactory
@@ -117,10 +119,18 @@ def test_morning_digest_at_nine_company_time_per_salesperson_none_when_nothing(r
     )
 
 
-def test_the_digest_is_scheduled_at_nine_company_time():
-    schedule = django_settings.CELERY_BEAT_SCHEDULE["inquiries-morning-digest"]["schedule"]
+def test_the_digest_is_scheduled_at_nine_company_time_and_the_outbox_swept_every_minute():
+    from inquiryhub.celery import app
+
+    beat = django_settings.CELERY_BEAT_SCHEDULE
+    schedule = beat["inquiries-morning-digest"]["schedule"]
     assert schedule.hour == {9} and schedule.minute == {0}
     assert django_settings.CELERY_TIMEZONE == django_settings.TIME_ZONE
+    assert beat["notify-sweep"]["schedule"] == 60.0
+    for task in (inquiry_tasks.morning_digest, account_tasks.notify_sweep, account_tasks.notify_robot):
+        name = task.name
+        assert name in app.tasks
+        assert app.amqp.router.route({}, name)["queue"].name == "default"
 
 
 def test_a_flag_goes_to_operations_and_the_decision_to_the_salesperson(robot, sales_a, ops_manager, ops):
