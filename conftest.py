@@ -222,3 +222,22 @@ def celery_worker_process(postgres_db, redis_url, tmp_path, celery_worker_env):
     with contextlib.suppress(Exception):
         probe.control.purge()
     probe.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Chat robots
+
+
+@pytest.fixture
+def robot_server(settings):
+    """A loopback server playing the WeCom and DingTalk robots, allowed as their official host."""
+    from tests.robot_server import RobotServer
+
+    server = RobotServer().start()
+    settings.NOTIFY_ROBOT_ORIGINS = {
+        kind: [*origins, server.origin] for kind, origins in settings.NOTIFY_ROBOT_ORIGINS.items()
+    }
+    settings.NOTIFY_HTTP_TIMEOUT = 1
+    settings.NOTIFY_RETRY_BASE_SECONDS = 0
+    yield server
+    server.stop()

@@ -20,8 +20,11 @@ from .models import (
     AlibabaName,
     AlibabaStaffMonth,
     AuditEvent,
+    ChatContact,
+    ChatRobot,
     CompanySettings,
     Notification,
+    OutboxMessage,
     User,
 )
 
@@ -199,3 +202,32 @@ class AlibabaStaffMonthAdmin(RoleModelAdmin):
     list_filter = ("month",)
     search_fields = ("alibaba_name", "person__username", "person__display_name")
     list_select_related = ("person",)
+
+
+# Chat alerts: read-only here. Robots are changed on their own page, which checks the address
+# against the official hosts and audits without the credentials; the admin never shows those.
+
+
+@admin.register(ChatRobot)
+class ChatRobotAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("name", "kind", "is_default", "is_active", "failing_since", "last_error")
+    list_filter = ("kind", "is_active")
+    exclude = ("webhook_url", "secret", "recent_posts")
+
+
+@admin.register(ChatContact)
+class ChatContactAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("user", "robot", "wecom_userid", "mobile", "language")
+    list_select_related = ("user", "robot")
+    raw_id_fields = ("user",)
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(RoleModelAdmin):
+    read_only_for_all = True
+    list_display = ("created_at", "event", "recipient", "robot", "status", "attempts", "last_error")
+    list_filter = ("status", "event")
+    list_select_related = ("recipient", "robot")
+    raw_id_fields = ("recipient",)

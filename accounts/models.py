@@ -172,6 +172,11 @@ class CompanySettings(models.Model):
             "judged by another bar."
         ),
     )
+    deadline_warning_hours = models.PositiveIntegerField(
+        _("deadline warning (hours before)"),
+        default=4,
+        help_text=_("A chat message warns the salesperson when this much time is left to reply."),
+    )
 
     class Meta:
         verbose_name = _("company settings")
@@ -194,6 +199,7 @@ class Notification(models.Model):
         REPORT = "report", _("Report ready")
         IMPORT = "import", _("Import finished")
         POOL = "pool", _("Public pool")
+        ROBOT = "robot", _("Chat robot failing")
 
     recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -252,6 +258,58 @@ class AlibabaName(models.Model):
         verbose_name_plural = _("Alibaba names")
         ordering = ["name"]
 
+
+# ---------------------------------------------------------------------------------------------
+# Chat alerts: the robots that post to WeCom and DingTalk groups, each person's contact details
+# and choices, and the outbox of messages (see accounts/notify/).
+
+
+class NotifyEvent(models.TextChoices):
+    """What a chat message is about; each person may turn any of them off."""
+
+    ALLOCATED = "allocated", _("Inquiries allocated to me")
+    DEADLINE_WARNING = "deadline_warning", _("A reply deadline is near")
+    OVERDUE = "overdue", _("A reply deadline passed")
+    OVERDUE_SUMMARY = "overdue_summary", _("Reply deadlines passed (operations summary)")
+    DIGEST = "digest", _("Morning digest at 09:00")
+    DISPUTE_FLAGGED = "dispute_flagged", _("A salesperson flagged an inquiry")
+    DISPUTE_DECIDED = "dispute_decided", _("My flag was decided")
+    IMPORT_FINISHED = "import_finished", _("My import finished")
+    EXPORT_FINISHED = "export_finished", _("My export is ready")
+    REPORT_READY = "report_ready", _("The monthly report is ready")
+    TEST = "test", _("Test message")
+
+
+class ChatRobot(models.Model):
+    """A group robot in WeCom (企业微信) or DingTalk (钉钉); its URL and secret are credentials."""
+
+    class Kind(models.TextChoices):
+        WECOM = "wecom", _("WeCom group robot")
+        DINGTALK = "dingtalk", _("DingTalk robot")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    webhook_url = models.CharField(_("webhook address"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    is_default = models.BooleanField(
+        _("default robot"), default=False, help_text=_("Messages of people without a robot of their own go here.")
+    )
+    is_active = models.BooleanField(_("in use"), default=True)
+    # Sending times of the last minute, for pacing under the robot's limit (written under the row lock).
+    recent_posts = models.JSONField(default=list, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("chat robot")
+        verbose_name_plural = _("chat robots")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="chat_robot_one_default")
+        ]
+
     def __str__(self):
         return self.name
 
@@ -292,3 +350,72 @@ class AlibabaStaffMonth(models.Model):
 
     def __str__(self):
         return f"{self.alibaba_name or self.person_id} {self.month:%Y-%m}"
+
+
+class ChatContact(models.Model):
+    """How the chat robots reach one person, and what they want to hear about."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="chat_contact")
+    robot = models.ForeignKey(
+        ChatRobot,
+        verbose_name=_("robot"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contacts",
+        help_text=_("The group robot that reaches this person; empty: the default robot."),
+    )
+    wecom_userid = models.CharField(_("WeCom user id"), max_length=64, blank=True)
+    mobile = models.CharField(_("mobile"), max_length=20, blank=True)
+    language = models.CharField(_("language of the messages"), max_length=10, default="zh-hans")
+    muted = models.JSONField(_("turned off"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("chat contact")
+        verbose_name_plural = _("chat contacts")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class OutboxMessage(models.Model):
+    """One chat message to one person, written in the transaction of the event that causes it.
+
+    `key` (event key + recipient) is unique: writing the same event twice, or a retried job, never
+    makes a second message.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed")
+
+    key = models.CharField(max_length=200, unique=True)
+    event_key = models.CharField(max_length=150)
+    event = models.CharField(_("event"), max_length=20, choices=NotifyEvent.choices)
+    recipient = models.ForeignKey(
+        User, verbose_name=_("to"), null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    robot = models.ForeignKey(ChatRobot, verbose_name=_("robot"), on_delete=models.CASCADE, related_name="messages")
+    params = models.JSONField(default=dict)
+    path = models.CharField(_("link"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("chat message")
+        verbose_name_plural = _("chat messages")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["robot", "next_attempt_at"], condition=Q(status="pending"), name="outbox_pending_idx"),
+        ]
+
+    def __str__(self):
+        return self.key

@@ -106,6 +106,8 @@ class Inquiry(models.Model):
     first_reply_at = models.DateTimeField(_("first reply"), null=True, blank=True)
     reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
     overdue_at = models.DateTimeField(_("marked overdue"), null=True, blank=True)
+    # The chat warning of a near deadline: given once per owner (a later allocation re-arms it).
+    deadline_warned_at = models.DateTimeField(_("deadline warning sent"), null=True, blank=True)
     quality = models.CharField(
         _("quality"), max_length=10, choices=Quality.choices, blank=True, help_text=_("The verdict as it stands now.")
     )

@@ -243,7 +243,7 @@ def _my_inquiries_base(user: User) -> QuerySet[Inquiry]:
     return inquiries_for_user(user).filter(owner=user)
 
 
-def _section_filters(now: dt.datetime, today: dt.date) -> dict[str, Q]:
+def section_filters(now: dt.datetime, today: dt.date) -> dict[str, Q]:
     follow_up_open = ~Q(state__in=CLOSED_STATES)
     return {
         MySection.TO_REPLY: Q(state=InquiryState.NEW),
@@ -258,7 +258,7 @@ def workspace_counts(user: User) -> dict[str, int]:
     if not getattr(user, "is_sales", False):
         return {}
     now, today = timezone.now(), company_today()
-    filters = _section_filters(now, today)
+    filters = section_filters(now, today)
     counts = _my_inquiries_base(user).aggregate(
         to_reply=Count("id", filter=filters[MySection.TO_REPLY]),
         today=Count("id", filter=filters[MySection.TODAY]),
@@ -283,7 +283,7 @@ def my_inquiries(user: User, section: str) -> QuerySet[Inquiry]:
     qs = _my_inquiries_base(user).select_related("account")
     if section == MySection.ALL:
         return qs.order_by("-received_at", "-id")
-    qs = qs.filter(_section_filters(now, today)[section])
+    qs = qs.filter(section_filters(now, today)[section])
     if section == MySection.TODAY:
         return qs.order_by("received_at", "id")
     return qs.order_by(

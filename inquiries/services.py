@@ -39,6 +39,7 @@ from accounts.models import Account, AuditEvent, CompanySettings, Notification, 
 from accounts.services import account_current_holder, account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows
 
+from . import alerts
 from . import rules as rules_mod
 from .buyers import buyers_match_inquiries
 from .exports import write_export
@@ -623,6 +624,7 @@ def quality_flag(*, inquiry: Inquiry, by: User, reason: str, note: str = "") -> 
         by=by,
     )
     inquiry.refresh_from_db()
+    alerts.dispute_flagged_alert(inquiry=inquiry, verdict_id=verdict.pk, by=by, reason=reason, note=note)
     return verdict
 
 
@@ -916,6 +918,7 @@ def _allocate_locked(
     )
     outcome.allocated = to_allocate
     _notify_allocated({salesperson: len(to_allocate)}, by=by)
+    alerts.allocation_alert(allocated={salesperson: to_allocate}, by=by, note=note)
     return outcome
 
 
@@ -1164,6 +1167,10 @@ def _write_plan(*, plan: Plan, inquiries: dict[int, Inquiry], by, reason: str, o
     ]
     AllocationRule.objects.bulk_update(changed, ["last_salesperson"])
     _notify_allocated({people[pid]: n for pid, n in counts.items()}, by=by)
+    placed: dict[User, list[Inquiry]] = {}
+    for decision in plan.placed:
+        placed.setdefault(people[decision.salesperson_id], []).append(inquiries[decision.inquiry_id])
+    alerts.allocation_alert(allocated=placed, by=by)
 
 
 def _rule_note(decision) -> str:
@@ -1212,7 +1219,9 @@ def inquiries_handle_overdue(*, now: dt.datetime | None = None) -> OverdueOutcom
         if handled < OVERDUE_BATCH:
             break
     if outcome.marked:
-        outcome.notifications += _notify_operations_overdue(outcome, mail=mail)
+        with transaction.atomic():
+            outcome.notifications += _notify_operations_overdue(outcome, mail=mail)
+            alerts.overdue_summary_alert(now=now, marked=outcome.marked, reallocated=outcome.reallocated)
     outcome.emails = _send_digest_emails(mail)
     return outcome
 
@@ -1320,6 +1329,10 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
             mail.setdefault(owner.pk, []).append(message)
     Notification.objects.bulk_create(notes)
     outcome.notifications += len(notes)
+    missed: dict[User, list[Inquiry]] = {}
+    for inquiry in batch:
+        missed.setdefault(previous_owner[inquiry.pk], []).append(inquiry)
+    alerts.overdue_alerts(now=now, missed=missed, moved=set(new_owner))
     return len(batch) + len(stale)
 
 
@@ -1414,6 +1427,9 @@ def dispute_resolve(*, inquiry: Inquiry, by: User, confirm: bool, note: str = ""
             link=locked.get_absolute_url(),
             inquiry=locked,
         )
+        alerts.dispute_decided_alert(
+            inquiry=locked, decision_id=decision.pk, flagger=flagger, confirmed=confirm, note=note
+        )
     _copy_service_fields(locked, inquiry)
     return decision
 
@@ -1468,12 +1484,14 @@ def inquiry_export_run(*, export_id: int, notify: bool = True) -> InquiryExport:
     export.finished_at = timezone.now()
     export.save(update_fields=["status", "error", "finished_at", "file_name", "row_count"])
     if notify:
-        Notification.objects.create(
-            recipient=export.requested_by,
-            kind=Notification.Kind.REPORT,
-            message=_("Your export of %(n)s inquiries is ready.") % {"n": export.row_count},
-            link=reverse("inquiries:exports"),
-        )
+        with transaction.atomic():
+            Notification.objects.create(
+                recipient=export.requested_by,
+                kind=Notification.Kind.REPORT,
+                message=_("Your export of %(n)s inquiries is ready.") % {"n": export.row_count},
+                link=reverse("inquiries:exports"),
+            )
+            alerts.export_finished_alert(export=export)
     return export
 
 
@@ -1885,6 +1903,7 @@ def _import_finished(job: ImportJob, result: ImportResult) -> None:
                 )[:500],
                 link=job.get_absolute_url(),
             )
+            alerts.import_finished_alert(job=job, totals=totals)
 
 
 def _import_failed(job: ImportJob, message: str, params: dict) -> None:
@@ -1909,3 +1928,4 @@ def _import_failed(job: ImportJob, message: str, params: dict) -> None:
                 message=message[:500],
                 link=job.get_absolute_url(),
             )
+            alerts.import_finished_alert(job=job, error=lambda: job.error_text)

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
-from . import pool, services
+from . import alerts, pool, services
 from .models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -16,7 +16,14 @@ logger = logging.getLogger(__name__)
 def check_reply_deadlines() -> dict:
     """Every 15 minutes (beat): mark, notify and, where the rules say so, reallocate overdue inquiries."""
     outcome = services.inquiries_handle_overdue()
-    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale}
+    warned = alerts.inquiries_warn_deadlines()
+    return {"marked": outcome.marked, "reallocated": outcome.reallocated, "stale": outcome.stale, "warned": warned}
+
+
+@shared_task(name="inquiries.morning_digest", ignore_result=True)
+def morning_digest() -> int:
+    """09:00 company time (beat): each salesperson's digest on their chat robot; once a day."""
+    return alerts.morning_digest_send()
 
 
 @shared_task(name="inquiries.recycle_to_pool", ignore_result=True)

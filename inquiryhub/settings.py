@@ -297,6 +297,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.recompute_provisional",
         "schedule": crontab(hour=2, minute=30),
     },
+    # 09:00 company time: each salesperson's morning digest on their chat robot.
+    "inquiries-morning-digest": {"task": "inquiries.morning_digest", "schedule": crontab(hour=9, minute=0)},
+    # Chat messages whose retry is due, or whose job was lost, are sent; stuck sends are settled.
+    "notify-sweep": {"task": "accounts.notify_sweep", "schedule": 60.0},
     # On the 1st, before the monthly meeting: last month's report to the boss.
     "reports-email-monthly-report": {
         "task": "reports.email_monthly_report",
@@ -326,6 +330,32 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "InquiryHub <noreply@inquiryhub.local>")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Chat alerts through WeCom and DingTalk group robots (accounts/notify/). The server posts only to
+# these origins, per kind: any other robot address is refused when saved and again when sent, so a
+# robot cannot be used for server-side request forgery.
+NOTIFY_ROBOT_ORIGINS = {
+    "wecom": ["https://qyapi.weixin.qq.com"],
+    "dingtalk": ["https://oapi.dingtalk.com"],
+}
+# For the tests' loopback robot only (http://127.0.0.1:PORT); never set in production.
+for _origin in env_list("NOTIFY_EXTRA_ROBOT_ORIGINS", []):
+    for _origins in NOTIFY_ROBOT_ORIGINS.values():
+        _origins.append(_origin.rstrip("/"))
+NOTIFY_HTTP_TIMEOUT = env_int("NOTIFY_HTTP_TIMEOUT", 10, minimum=1)
+# Posts per robot per window: WeCom and DingTalk both allow 20 a minute; we stay under it.
+NOTIFY_ROBOT_RATE = env_int("NOTIFY_ROBOT_RATE", 18, minimum=1)
+NOTIFY_ROBOT_RATE_WINDOW = env_int("NOTIFY_ROBOT_RATE_WINDOW", 60, minimum=1)
+# Retries of a message: backoff from NOTIFY_RETRY_BASE_SECONDS doubling, at most this many tries.
+NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFY_RETRY_BASE_SECONDS = env_int("NOTIFY_RETRY_BASE_SECONDS", 15, minimum=0)
+# A send claimed this long ago and never finished (its worker died mid-send) is settled as
+# "unconfirmed", never resent by itself: the robot may have posted it already.
+NOTIFY_SENDING_STALE_SECONDS = env_int("NOTIFY_SENDING_STALE_SECONDS", 120, minimum=1)
+# After this many failed posts in a row a robot is marked failing and stops being tried.
+NOTIFY_ROBOT_FAILING_AFTER = env_int("NOTIFY_ROBOT_FAILING_AFTER", 5, minimum=1)
+if NOTIFY_SENDING_STALE_SECONDS <= NOTIFY_HTTP_TIMEOUT:
+    raise ImproperlyConfigured("NOTIFY_SENDING_STALE_SECONDS must be longer than NOTIFY_HTTP_TIMEOUT.")
 
 # Security headers. HTTPS settings follow the environment so check --deploy can be satisfied.
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -380,8 +410,11 @@ LOGGING = {
         "dev_server": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["dev_server"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # httpx logs every request's full URL at INFO: a robot's URL holds its key.
     "loggers": {
         "axes": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
         # Django's default adds its own console handler under DEBUG: every warning would print twice.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.server": {"handlers": ["dev_server"], "level": "INFO", "propagate": False},

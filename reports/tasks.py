@@ -5,6 +5,9 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from accounts.notify import monthly_report_ready
+
+from .models import MonthlyReport
 from .periods import ReportParamError, parse_month
 from .services import (
     month_param,
@@ -54,4 +57,9 @@ def recompute_provisional() -> list[dict]:
 @shared_task(name="reports.email_monthly_report")
 def email_monthly_report(month: str | None = None) -> int:
     """On the 1st: last month's company report to the bosses, once; how many emails went out."""
-    return monthly_report_email(month=month_param(month))
+    sent = monthly_report_email(month=month_param(month))
+    # The bosses' chat robot too, with the verdict sentence (one message per month and boss).
+    monthly_report_ready(
+        payload=MonthlyReport.objects.filter(scope="company", emailed_at__isnull=False).latest("emailed_at").payload
+    )
+    return sent

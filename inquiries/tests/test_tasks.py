@@ -35,8 +35,8 @@ def test_the_deadline_task_marks_overdue_inquiries_and_a_rerun_does_nothing(sale
     now = timezone.now()
     inquiry = InquiryFactory(received_at=now - dt.timedelta(hours=40))
     services.inquiry_allocate(inquiry=inquiry, salesperson=sales_a, by=None, at=now - dt.timedelta(hours=30))
-    assert tasks.check_reply_deadlines.apply().get() == {"marked": 1, "reallocated": 0, "stale": 0}
-    assert tasks.check_reply_deadlines.apply().get() == {"marked": 0, "reallocated": 0, "stale": 0}
+    assert tasks.check_reply_deadlines.apply().get() == {"marked": 1, "reallocated": 0, "stale": 0, "warned": 0}
+    assert tasks.check_reply_deadlines.apply().get() == {"marked": 0, "reallocated": 0, "stale": 0, "warned": 0}
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Account, AlibabaName, AuditEvent, User
+from accounts.models import Account, AlibabaName, AuditEvent, ChatContact, ChatRobot, OutboxMessage, User
 from inquiries import buyers, pool, services
 from inquiries.exports import export_path
 from inquiries.models import (
@@ -96,6 +96,15 @@ EXPECTATIONS: dict[str, Row] = {
     "accounts:company_settings":         Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
     "accounts:audit":                    Row(None,        get="200 200 403 403 403 302L", post="200 200 403 403 403 302L"),
     "accounts:notifications":            Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
+    # chat alerts: robots and the delivery log (operations manager), a person's own choices (everyone)
+    "accounts:robots":                   Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_create":             Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_edit":               Row("robot",     get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:robot_test":               Row("robot",     get="403 405 403 403 403 302L", post="403 302 403 403 403 302L"),
+    "accounts:deliveries":               Row(None,        get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:delivery_resend":          Row("outbox",    get="403 405 403 403 403 302L", post="403 302 403 403 403 302L"),
+    "accounts:member_chat":              Row("member",    get="403 200 403 403 403 302L", post="403 200 403 403 403 302L"),
+    "accounts:my_alerts":                Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
     # ----------------------------------------------------------------- inquiries: browse
     "inquiries:list":                    Row(None,        get="200 200 200 200 200 302L", post="200 200 200 200 200 302L"),
     "inquiries:detail":                  Row("inquiry",   get="200 200 200 200 404 302L", post="200 200 200 200 404 302L"),
@@ -176,6 +185,8 @@ KWARGS = {
     "order": lambda w: {"pk": w.order.pk},
     "member": lambda w: {"pk": w.member.pk},
     "account": lambda w: {"pk": w.account.pk},
+    "robot": lambda w: {"pk": w.robot.pk},
+    "outbox": lambda w: {"pk": w.outbox.pk},
     "rule_account": lambda w: {"account_pk": w.account.pk},
     "export": lambda w: {"pk": w.export.pk},
     "import": lambda w: {"pk": w.import_job.pk},
@@ -192,7 +203,8 @@ KWARG_NAMES = {"inquiries:rule_edit": "rule_account"}
 
 # The tables a refused request must leave untouched.
 WATCHED = (Inquiry, Allocation, FollowUp, QualityVerdict, Order, RfqQuote, AuditEvent, ImportJob, InquiryExport,
-           User, Account, MonthlyReport, Buyer, PoolEvent, PoolSettings)  # fmt: skip
+           User, Account, MonthlyReport, Buyer, PoolEvent, PoolSettings, ChatRobot, ChatContact,
+           OutboxMessage)  # fmt: skip
 
 
 def enumerate_url_names(patterns=None, namespace: str = "") -> set[str]:
@@ -212,7 +224,7 @@ def admin_url_names() -> set[str]:
 
 
 @pytest.fixture
-def world(cast, settings, tmp_path):
+def world(cast, settings, tmp_path, robot_server):
     """One shared world: sales_a's inquiry (with a follow-up) and order, an account, an import, an export."""
     # /healthz answers 503 to everyone without a worker's heartbeat (one left by another test would
     # make it 200): it is public by design, the 503 is its answer about health.
@@ -245,6 +257,11 @@ def world(cast, settings, tmp_path):
     buyers.buyers_match_unmatched()
     inquiry.refresh_from_db()
     last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    # A robot on the tests' loopback server (a test message really posts), and a failed message.
+    robot = ChatRobot.objects.create(name="销售群", kind="wecom", webhook_url=robot_server.wecom_url)
+    outbox = OutboxMessage.objects.create(
+        key="matrix:1", event_key="matrix", event="test", robot=robot, status=OutboxMessage.Status.FAILED
+    )
     return SimpleNamespace(
         **cast,
         anonymous=None,
@@ -260,6 +277,8 @@ def world(cast, settings, tmp_path):
         mapping=mapping,
         alibaba_name=alibaba_name,
         month=last_month,
+        robot=robot,
+        outbox=outbox,
     )
 
 
