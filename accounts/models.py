@@ -258,6 +258,9 @@ class AlibabaName(models.Model):
         verbose_name_plural = _("Alibaba names")
         ordering = ["name"]
 
+    def __str__(self):
+        return self.name
+
 
 # ---------------------------------------------------------------------------------------------
 # Chat alerts: the robots that post to WeCom and DingTalk groups, each person's contact details
