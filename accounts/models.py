@@ -262,6 +262,44 @@ class AlibabaName(models.Model):
         return self.name
 
 
+class AlibabaStaffMonth(models.Model):
+    """Alibaba's own figures for one salesperson and month (数据管家 → 员工分析), as imported."""
+
+    person = models.ForeignKey(User, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"), help_text=_("First day of the month."))
+    alibaba_name = models.CharField(_("name in Alibaba"), max_length=100, blank=True)
+    inquiries = models.PositiveIntegerField(_("inquiries"), null=True, blank=True)
+    tm_customers = models.PositiveIntegerField(_("TM chat customers"), null=True, blank=True)
+    reply_rate = models.DecimalField(_("reply rate"), max_digits=5, decimal_places=4, null=True, blank=True)
+    fast_reply_rate = models.DecimalField(
+        _("5-minute reply rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    avg_reply_hours = models.DecimalField(
+        _("average reply time (hours)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+    ta_orders = models.PositiveIntegerField(_("trade-assurance orders"), null=True, blank=True)
+    revenue_usd = models.DecimalField(
+        _("revenue received (USD)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    rfq_reply_rate = models.DecimalField(_("RFQ reply rate"), max_digits=5, decimal_places=4, null=True, blank=True)
+    login_days = models.PositiveIntegerField(_("login days"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
+
+    FIGURES = (
+        "inquiries", "tm_customers", "reply_rate", "fast_reply_rate", "avg_reply_hours",
+        "ta_orders", "revenue_usd", "rfq_reply_rate", "login_days",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("Alibaba staff figures")
+        verbose_name_plural = _("Alibaba staff figures")
+        ordering = ["-month", "person"]
+        constraints = [models.UniqueConstraint(fields=["person", "month"], name="alibaba_staff_month_unique")]
+
+    def __str__(self):
+        return f"{self.alibaba_name or self.person_id} {self.month:%Y-%m}"
+
+
 # ---------------------------------------------------------------------------------------------
 # Chat alerts: the robots that post to WeCom and DingTalk groups, each person's contact details
 # and choices, and the outbox of messages (see accounts/notify/).
@@ -315,44 +353,6 @@ class ChatRobot(models.Model):
 
     def __str__(self):
         return self.name
-
-
-class AlibabaStaffMonth(models.Model):
-    """Alibaba's own figures for one salesperson and month (数据管家 → 员工分析), as imported."""
-
-    person = models.ForeignKey(User, verbose_name=_("salesperson"), on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(_("month"), help_text=_("First day of the month."))
-    alibaba_name = models.CharField(_("name in Alibaba"), max_length=100, blank=True)
-    inquiries = models.PositiveIntegerField(_("inquiries"), null=True, blank=True)
-    tm_customers = models.PositiveIntegerField(_("TM chat customers"), null=True, blank=True)
-    reply_rate = models.DecimalField(_("reply rate"), max_digits=5, decimal_places=4, null=True, blank=True)
-    fast_reply_rate = models.DecimalField(
-        _("5-minute reply rate"), max_digits=5, decimal_places=4, null=True, blank=True
-    )
-    avg_reply_hours = models.DecimalField(
-        _("average reply time (hours)"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
-    ta_orders = models.PositiveIntegerField(_("trade-assurance orders"), null=True, blank=True)
-    revenue_usd = models.DecimalField(
-        _("revenue received (USD)"), max_digits=14, decimal_places=2, null=True, blank=True
-    )
-    rfq_reply_rate = models.DecimalField(_("RFQ reply rate"), max_digits=5, decimal_places=4, null=True, blank=True)
-    login_days = models.PositiveIntegerField(_("login days"), null=True, blank=True)
-    imported_at = models.DateTimeField(_("imported"), default=timezone.now)
-
-    FIGURES = (
-        "inquiries", "tm_customers", "reply_rate", "fast_reply_rate", "avg_reply_hours",
-        "ta_orders", "revenue_usd", "rfq_reply_rate", "login_days",
-    )  # fmt: skip
-
-    class Meta:
-        verbose_name = _("Alibaba staff figures")
-        verbose_name_plural = _("Alibaba staff figures")
-        ordering = ["-month", "person"]
-        constraints = [models.UniqueConstraint(fields=["person", "month"], name="alibaba_staff_month_unique")]
-
-    def __str__(self):
-        return f"{self.alibaba_name or self.person_id} {self.month:%Y-%m}"
 
 
 class ChatContact(models.Model):
