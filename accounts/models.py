@@ -318,6 +318,7 @@ class NotifyEvent(models.TextChoices):
     IMPORT_FINISHED = "import_finished", _("My import finished")
     EXPORT_FINISHED = "export_finished", _("My export is ready")
     REPORT_READY = "report_ready", _("The monthly report is ready")
+    POOL_WARNING = "pool_warning", _("My inquiries are about to go to the public pool")
     TEST = "test", _("Test message")
 
 

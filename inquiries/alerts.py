@@ -211,3 +211,20 @@ def morning_digest_send(*, now: dt.datetime | None = None) -> int:
                 path=reverse("inquiries:mine"),
             )
     return written
+
+
+def pool_warning_alert(*, now: dt.datetime, due: dict[User, tuple[dt.datetime, list[Inquiry]]]) -> None:
+    """Each owner once per warning run: their inquiries about to go to the public pool, and the
+    earliest time one goes (company time)."""
+    for owner, (first_due, inquiries) in due.items():
+        notify.notify(
+            event=NotifyEvent.POOL_WARNING,
+            recipient_ids=[owner.pk],
+            event_key=f"pool-warning:{inquiries[0].pk}:{now.timestamp()}",
+            params={
+                "n": len(inquiries),
+                "at": timezone.localtime(first_due).strftime("%Y-%m-%d %H:%M"),
+                "inquiries": _labels(inquiries[:5]),
+            },
+            path=reverse("inquiries:mine"),
+        )

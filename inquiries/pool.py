@@ -30,6 +30,7 @@ from django.utils.translation import ngettext
 from accounts.audit import audit_record
 from accounts.models import Account, AuditEvent, Notification, User
 
+from . import alerts
 from .models import Allocation, Inquiry, InquiryState, PoolAccountRule, PoolEvent, PoolSettings, Source
 from .services import AllocationRequest, check_salesperson, inquiries_allocate_many
 
@@ -190,8 +191,11 @@ def _warn_batch(account_id: int, clock: PoolClock, now: dt.datetime, outcome: Re
         inquiry.pool_warned_at = now
     Inquiry.objects.filter(pk__in=[i.pk for i in batch]).update(pool_warned_at=now)
     notes = []
+    per_owner: dict[User, tuple[dt.datetime, list[Inquiry]]] = {}
     for inquiry in batch:
         due = pool_due_at(inquiry, clock)
+        first_due, mine = per_owner.get(inquiry.owner, (due, []))
+        per_owner[inquiry.owner] = (min(first_due, due), [*mine, inquiry])
         notes.append(
             (
                 inquiry.owner,
@@ -202,6 +206,7 @@ def _warn_batch(account_id: int, clock: PoolClock, now: dt.datetime, outcome: Re
             )
         )
     pool_notify(notes, at=now)
+    alerts.pool_warning_alert(now=now, due=per_owner)  # the same warning in WeCom / DingTalk
     outcome.warned += len(batch)
     return len(batch)
 
@@ -221,7 +226,7 @@ def pool_due_at(inquiry: Inquiry, clock: PoolClock) -> dt.datetime:
 def pool_notify(notes: Sequence[tuple[User, str, str, Inquiry | None]], *, at: dt.datetime) -> None:
     """Tell salespeople about the pool: (recipient, message, link, inquiry) each.
 
-    In-app notifications today; this is the one place to add other channels (WeCom, e-mail).
+    In-app notifications; the warning also goes to the chat robots (alerts.pool_warning_alert).
     """
     Notification.objects.bulk_create(
         Notification(

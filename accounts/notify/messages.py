@@ -162,6 +162,16 @@ def _test(p, lang):
     }
 
 
+def _pool_warning(p, lang):
+    n = p["n"]
+    title = ngettext(
+        "%(n)d inquiry goes to the public pool at %(at)s unless you follow it up",
+        "%(n)d inquiries go to the public pool at %(at)s unless you follow them up",
+        n,
+    ) % {"n": n, "at": p["at"]}
+    return title, _listing(p.get("inquiries", []), n - len(p.get("inquiries", [])))
+
+
 RENDERERS = {
     NotifyEvent.ALLOCATED: _allocated,
     NotifyEvent.DEADLINE_WARNING: _deadline_warning,
@@ -173,5 +183,6 @@ RENDERERS = {
     NotifyEvent.IMPORT_FINISHED: _import_finished,
     NotifyEvent.EXPORT_FINISHED: _export_finished,
     NotifyEvent.REPORT_READY: _report_ready,
+    NotifyEvent.POOL_WARNING: _pool_warning,
     NotifyEvent.TEST: _test,
 }

@@ -352,3 +352,25 @@ def test_a_recycled_unclaimed_inquiry_stays_on_its_last_owners_row_never_unassig
     pool.pool_claim(inquiry_id=stale.pk, by=chen, now=at(2025, 6, 3, 9))
     assert rows(at(2025, 6, 2, 9)) == {"wangqiang": 2, "chenjing": 0, "lina": 0, None: 0}
     assert rows(at(2025, 6, 4, 9)) == {"wangqiang": 1, "chenjing": 1, "lina": 0, None: 0}
+
+
+@pytest.mark.django_db
+def test_the_warning_also_reaches_the_owner_through_the_chat_robot(team, robot_server):
+    from accounts.models import ChatRobot, NotifyEvent, OutboxMessage
+    from accounts.notify import robot_drain
+
+    robot = ChatRobot.objects.create(name="销售群", kind="wecom", webhook_url=robot_server.wecom_url, is_default=True)
+    account = AccountFactory(code="cn-pool")
+    held(team["wang"], account=account, external_id="DE-1")
+    held(team["wang"], account=account, external_id="DE-2")
+
+    assert pool.pool_recycle(now=ALLOCATED + dt.timedelta(days=6)).warned == 2
+    robot_drain(robot_id=robot.pk)
+
+    (message,) = OutboxMessage.objects.filter(event=NotifyEvent.POOL_WARNING)
+    assert (message.recipient, message.params["n"], message.params["at"]) == (team["wang"], 2, "2025-05-13 10:00")
+    (post,) = robot_server.delivered()
+    assert (
+        "2 条询盘将于 2025-05-13 10:00 进入公海" in post.body["markdown"]["content"]
+        or "2 inquiries go to the public pool" in post.body["markdown"]["content"]
+    )
