@@ -80,6 +80,14 @@ SAME_MEANING = {
     "对比月份": {"baseline month", "compared with"},
     "因素": {"effect", "factor"},
     "记录报价": {"log a quote", "log quote"},
+    "阿里后台名称": {"alibaba name", "name in alibaba", "name in alibaba' back office"},
+    "平均回复时长（小时）": {"average reply time (h)", "average reply time (hours)"},
+    "默认机器人": {"default robot", "the default robot"},
+    "从公海认领": {"claimed from the pool", "claimed from the public pool"},
+    "从公海分配": {"allocated from the pool", "allocated from the public pool"},
+    "公海规则": {"pool rule", "public pool rule"},
+    "删除": {"delete", "remove"},
+    "已关闭": {"off", "turned off"},
 }
 
 
