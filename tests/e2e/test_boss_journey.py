@@ -61,10 +61,10 @@ def test_the_boss_reads_last_months_report_downloads_it_and_finds_nothing_that_w
     shots(page, "home")
     page.click(f'a.button[href="/reports/{label}/"]')
     expect(page.locator("#verdict")).to_be_visible()
-    report = MonthlyReport.objects.get(scope="company", month=month)
-    verdict = report.payload["verdict"]["texts"]["zh-hans"]
-    assert verdict.startswith("订单比上月少 1 单")
-    expect(page.locator("#verdict")).to_have_text(verdict)
+    verdict = page.locator("#verdict").inner_text()
+    # One order less on about the same inquiries: noise, named as noise.
+    assert verdict.startswith("订单比上月少 1 单：双方的影响都在正常波动范围内")
+    assert not MonthlyReport.objects.exists()  # reading wrote nothing
     expect(page.locator(".state-provisional, .state-final")).to_be_visible()
     assert page.locator("img.chart").count() == 9  # two waterfalls, the funnel, six trends
     assert page.eval_on_selector_all("img.chart", "imgs => imgs.every(i => i.complete && i.naturalWidth > 0)")
@@ -99,6 +99,7 @@ def test_the_boss_reads_last_months_report_downloads_it_and_finds_nothing_that_w
     expect(page.locator("#verdict")).to_be_visible()
     assert "compare=last_year" in page.url
     assert not _writes(_post_actions(page))
+    assert not MonthlyReport.objects.exists()
 
     # The same report on a phone: the verdict first, charts scaled to the screen, tables scroll sideways.
     phone = new_page(PHONE)
