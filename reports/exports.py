@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from inquiryhub import fonts
 
 from . import charts, formatting
+from .formatting import scope_label
 from .presentation import FUNNEL_STAGES, ReportView, stage_labels
 
 PDF_STYLESHEET = "css/report-pdf.css"
@@ -122,18 +123,6 @@ class Column:
     header: str
     value: Callable[[dict], Any]
     number_format: str | Callable[[dict], str] = GENERAL  # or the row's format (the funnel's money row)
-
-
-def scope_label(payload: dict) -> str:
-    """The report's scope as a reader names it: 全公司, the account's or the salesperson's name."""
-    kind, _sep, name = payload["scope"].partition(":")
-    if kind == "account":
-        rows = [row["display_name"] for row in payload["accounts"] if row["code"] == name]
-    elif kind == "salesperson":
-        rows = [row["display_name"] for row in payload["salespeople"] if row["username"] == name]
-    else:
-        return _("Whole company")
-    return rows[0] if rows else name
 
 
 def report_xlsx(view: ReportView) -> bytes:

@@ -58,3 +58,15 @@ def verdict_class(verdict: dict) -> str:
     if verdict.get("kind") == "blame":
         return "negative"
     return "muted"
+
+
+def scope_label(payload: dict) -> str:
+    """The report's scope as a reader names it: 全公司, the account's or the salesperson's name."""
+    kind, _sep, name = payload["scope"].partition(":")
+    if kind == "account":
+        rows = [row["display_name"] for row in payload["accounts"] if row["code"] == name]
+    elif kind == "salesperson":
+        rows = [row["display_name"] for row in payload["salespeople"] if row["username"] == name]
+    else:
+        return _("Whole company")
+    return rows[0] if rows else name

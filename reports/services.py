@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import Account, CompanySettings, Notification, Role, User
 
+from .formatting import scope_label
 from .models import MonthlyReport
 from .periods import MAX_WINDOW_DAYS, ReportParamError, ReportPeriod, add_months, month_label, month_of, parse_month
 from .selectors import PAYLOAD_VERSION, attribution_report, monthly_report_stored, monthly_trends, resolve_scope
@@ -160,7 +161,7 @@ def _audit_final(report: MonthlyReport, *, by: User | None, recomputed: bool) ->
             if recomputed
             else _("Report %(month)s (%(scope)s) stored as final")
         )
-        % {"month": month_label(report.month), "scope": report.scope},
+        % {"month": month_label(report.month), "scope": scope_label(report.payload)},
         changes={"as_of": report.as_of.isoformat(), "window_days": report.window_days},
     )
 
@@ -226,7 +227,7 @@ def monthly_report_recompute(
                 action="report.recompute",
                 target=report,
                 summary=_("Provisional report %(month)s (%(scope)s) recomputed")
-                % {"month": month_label(report.month), "scope": report.scope},
+                % {"month": month_label(report.month), "scope": scope_label(report.payload)},
                 changes={"as_of": report.as_of.isoformat(), "window_days": report.window_days},
             )
     return report
