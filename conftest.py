@@ -41,7 +41,10 @@ def _fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache(settings, request):
     """Each test its own empty in-memory cache: nothing a test caches (a report computed for a
-    reader, a rate limit) reaches the next one, whatever cache the settings name."""
+    reader, a rate limit) reaches the next one, whatever cache the settings name. Tests about the
+    real services (a worker writing its heartbeat to Redis) keep the configured cache."""
+    if request.node.get_closest_marker("services"):
+        return
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": request.node.nodeid}
     }
