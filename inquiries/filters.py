@@ -156,13 +156,6 @@ class InquiryFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset
 
-    @property
-    def active_count(self) -> int:
-        """How many filters the user has set (for the "clear" link)."""
-        if not self.is_bound or not self.form.is_valid():
-            return 0
-        return sum(1 for value in self.form.cleaned_data.values() if value not in (None, "", False, []))
-
 
 class QueueFilter(InquiryFilter):
     """The unassigned queue: every row is new and unassigned, so those filters would say nothing."""

@@ -51,12 +51,6 @@ class InquiryQuerySet(models.QuerySet):
     def inbound(self):
         return self.exclude(source=Source.RFQ)
 
-    def unassigned(self):
-        return self.filter(owner__isnull=True)
-
-    def owned_by(self, user):
-        return self.filter(owner=user)
-
 
 class Inquiry(models.Model):
     # Foreign keys without an index of their own where a composite index starts with the same

@@ -101,18 +101,6 @@ def get_inquiry_for_user(user: User, pk: int, *, for_update: bool = False) -> In
         raise Http404("No such inquiry.") from None
 
 
-def orders_for_user(user: User) -> QuerySet[Order]:
-    """Orders `user` may see: a salesperson's own (by order or by inquiry), everything for readers."""
-    qs = Order.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.reads_everything:
-        return qs
-    if user.is_sales:
-        return qs.filter(salesperson=user)
-    return qs.none()
-
-
 def orders_to_act_on(user: User) -> QuerySet[Order]:
     """Orders `user` may open and change: an order of an inquiry goes with its inquiry (whoever
     owns the inquiry now), an order without one (repeat, offline) with its salesperson."""
