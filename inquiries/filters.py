@@ -129,7 +129,7 @@ class InquiryFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     owner = django_filters.ModelChoiceFilter(
-        queryset=User.objects.salespeople().order_by("display_name", "username"),
+        queryset=User.objects.salespeople().by_name(),
         label=_("Salesperson"),
         empty_label=_("Everyone"),
         null_label=_("Unassigned"),

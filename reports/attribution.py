@@ -434,13 +434,22 @@ def rounded_orders(change: Change | dict, places: int = 1) -> dict[str, Decimal]
     return shown
 
 
-def signed(value: Fraction | Decimal | int, places: int = 1) -> str:
-    """+2.6 / −0.5 / 0.0: one decimal, a real minus sign, no sign on a zero."""
-    rounded = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(value)
-    rounded = rounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def signed(value: Fraction | Decimal | float | int | None, places: int = 1) -> str:
+    """+2.6 / −0.5 / 0.0 / +1,204: rounded half up, a real minus sign, no sign on a zero, an
+    integer without decimals, None as a dash. The verdict sentence, the page and the files share it."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        places = 0
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,f}"
     if rounded == 0:
-        return f"{abs(rounded)}"
-    return f"+{rounded}" if rounded > 0 else f"−{-rounded}"
+        return text
+    return ("+" if rounded > 0 else "−") + text
 
 
 def margin(variance: float) -> Decimal:

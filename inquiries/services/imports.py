@@ -25,8 +25,8 @@ from accounts.models import Notification, User
 
 from .. import alerts, tasks
 from ..buyers import buyers_match_inquiries
+from ..importing import mappings
 from ..importing import sheets as importers
-from ..importing.mappings import mapping_rule, saved_mapping_rules
 from ..importing.parsers import SHEETS, sheet_kind, sheet_names_hint
 from ..importing.readers import NeedsMapping, UnreadableFile, open_workbook
 from ..models import (
@@ -204,8 +204,8 @@ def workbook_import(*, job_id: int, batch_rows: int = IMPORT_BATCH_ROWS) -> Impo
             max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_MB * 1024 * 1024,
             max_ratio=settings.IMPORT_MAX_UNPACK_RATIO,
             max_shared_strings_bytes=settings.IMPORT_MAX_SHARED_STRINGS_MB * 1024 * 1024,
-            mapping=mapping_rule(job.mapping) if job.mapping_id else None,
-            find_mappings=saved_mapping_rules,
+            mapping=mappings.mapping_rule(job.mapping) if job.mapping_id else None,
+            find_mappings=mappings.saved_mapping_rules,
         ) as book:
             result = _import_sheets(job, book, resume_from=resume_from, batch_rows=batch_rows)
     except NeedsMapping as exc:
