@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -24,7 +25,7 @@ from ..periods import ReportPeriod, add_months, iso, month_label, month_of
 from .cohort import CohortPeriod, cohorts_counts
 from .figures import _account_order, accounts_with_reply_rate, orders_won_in_month, rfq_quotes_in_month
 from .scope import Scope
-from .tallies import FunnelTally, OrderTally, RfqTally, Tally
+from .tallies import FunnelTally, Group, OrderTally, RfqTally, Tally
 
 PAYLOAD_VERSION = 2
 
@@ -80,6 +81,181 @@ def _row_kpis(tally: Tally, orders: OrderTally) -> dict:
     }
 
 
+@dataclass
+class _Rollup:
+    """The groups of both periods added up per company (the scope), account, owner, and account × owner."""
+
+    total: Tally = field(default_factory=Tally)
+    base_total: FunnelTally = field(default_factory=FunnelTally)
+    by_account: dict = field(default_factory=lambda: defaultdict(Tally))
+    base_by_account: dict = field(default_factory=lambda: defaultdict(FunnelTally))
+    by_owner: dict = field(default_factory=lambda: defaultdict(Tally))
+    base_by_owner: dict = field(default_factory=lambda: defaultdict(FunnelTally))
+    rfq_by_owner: dict = field(default_factory=lambda: defaultdict(RfqTally))
+    # Per account and owner, for the conversion split of the account rows.
+    by_account_owner: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(FunnelTally)))
+    base_by_account_owner: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(FunnelTally)))
+
+
+def _roll_up(current_groups: list[Group], baseline_groups: list[Group]) -> _Rollup:
+    """Roll the groups up: company, accounts, owners; RFQ groups go to the RFQ line."""
+    rollup = _Rollup()
+    for group in current_groups:
+        if group.rfq:
+            rollup.rfq_by_owner[group.owner_id].add(group)
+            continue
+        rollup.total.add(group)
+        rollup.by_account[group.account_id].add(group)
+        rollup.by_owner[group.owner_id].add(group)
+        rollup.by_account_owner[group.account_id][group.owner_id].add(group)
+    for group in baseline_groups:
+        if not group.rfq:
+            rollup.base_total.add(group)
+            rollup.base_by_account[group.account_id].add(group)
+            rollup.base_by_owner[group.owner_id].add(group)
+            rollup.base_by_account_owner[group.account_id][group.owner_id].add(group)
+    return rollup
+
+
+@dataclass
+class _OrdersRollup:
+    total: OrderTally = field(default_factory=OrderTally)
+    by_account: dict = field(default_factory=lambda: defaultdict(OrderTally))
+    by_person: dict = field(default_factory=lambda: defaultdict(OrderTally))
+
+
+def _roll_up_orders(won_orders: dict[tuple, OrderTally]) -> _OrdersRollup:
+    rollup = _OrdersRollup()
+    for (account_id, salesperson_id), tally in won_orders.items():
+        rollup.total.add(tally)
+        rollup.by_account[account_id].add(tally)
+        rollup.by_person[salesperson_id].add(tally)
+    return rollup
+
+
+def _report_rows_of(
+    *, scope: Scope, period: ReportPeriod, owner_ids: set, account_ids: set
+) -> tuple[list[User], list[Account]]:
+    """The contract's salespeople (active, or owning an inquiry of M or B) and accounts."""
+    if scope.kind == "company":
+        people = User.objects.filter(Q(role=Role.SALES, is_active=True) | Q(pk__in=owner_ids - {None}))
+        accounts = accounts_with_reply_rate(period=period, ids=None)
+    elif scope.kind == "account":
+        people = User.objects.filter(pk__in=owner_ids - {None})
+        accounts = accounts_with_reply_rate(period=period, ids={scope.account.pk})
+    else:
+        people = [scope.salesperson]
+        accounts = accounts_with_reply_rate(period=period, ids=account_ids)
+    return sorted(people, key=lambda u: u.username), accounts
+
+
+def _salesperson_rows(
+    *, scope: Scope, people: list[User], rollup: _Rollup, orders: _OrdersRollup, quotes: dict, in_data: bool
+) -> list[dict]:
+    rows = []
+    owner_rows: list[tuple[int | None, User | None]] = [(u.pk, u) for u in people]
+    if scope.kind != "salesperson":
+        owner_rows.append((None, None))  # the contract's `unassigned` row
+    for owner_id, user in owner_rows:
+        parts = _decomposition(
+            rollup.base_by_owner[owner_id].funnel, rollup.by_owner[owner_id].funnel, baseline_in_data=in_data
+        )
+        rfq = rollup.rfq_by_owner[owner_id]
+        rows.append(
+            {
+                "username": user.username if user else None,
+                "display_name": user.label if user else None,
+                "is_active": user.is_active if user else None,
+                "funnel": parts["funnel"],
+                "orders_change": parts["orders_change"],
+                "rfq": {
+                    "quotes": quotes.get(owner_id, 0),
+                    "quota": user.rfq_quota if user else None,
+                    "inquiries": rfq.inquiries,
+                    "won": rfq.won,
+                    "revenue_usd": calc.money(rfq.revenue),
+                },
+                "revenue_change": parts["revenue_change"],
+                "factors": parts["factors"],
+                "verdict": parts["verdict"],
+                "kpis": _row_kpis(rollup.by_owner[owner_id], orders.by_person[owner_id]),
+            }
+        )
+    return rows
+
+
+def _account_rows(*, accounts: list[Account], rollup: _Rollup, orders: _OrdersRollup, in_data: bool) -> list[dict]:
+    rows = []
+    for account in accounts:
+        parts = _decomposition(
+            rollup.base_by_account[account.pk].funnel,
+            rollup.by_account[account.pk].funnel,
+            baseline_in_data=in_data,
+            people=(
+                _replied_won(rollup.base_by_account_owner[account.pk]),
+                _replied_won(rollup.by_account_owner[account.pk]),
+            ),
+        )
+        kpis = _row_kpis(rollup.by_account[account.pk], orders.by_account[account.pk])
+        kpis.update(_snapshot_json(account))
+        rows.append(
+            {
+                "code": account.code,
+                "kind": account.kind,
+                "name": account.name,
+                "display_name": str(account),
+                "parent": account.parent.code if account.parent_id else None,
+                "is_active": account.is_active,
+                "funnel": parts["funnel"],
+                "orders_change": parts["orders_change"],
+                "revenue_change": parts["revenue_change"],
+                "factors": parts["factors"],
+                "verdict": parts["verdict"],
+                "kpis": kpis,
+            }
+        )
+    return rows
+
+
+def _company_kpis(*, total: Tally, orders: OrderTally, median: dt.timedelta | None, sla_hours: int) -> dict:
+    return {
+        "reply_24h_rate": _rate(total.reply_24h, total.valid),
+        "sales_sla_rate": _rate(total.sla_met, total.allocated_valid),
+        "allocation_delay_median_hours": (
+            None if median is None else calc.to_number(Fraction(median // dt.timedelta(microseconds=1), 3_600_000_000))
+        ),
+        "ta_orders": orders.ta_orders,
+        "orders_won_in_month": orders.orders,
+        "ta_share": _rate(orders.ta_orders, orders.orders),
+        # Beyond the contract: the counts behind the rates.
+        "valid": total.valid,
+        "reply_24h": total.reply_24h,
+        "sales_sla_base": total.allocated_valid,
+        "sales_sla_met": total.sla_met,
+        "sla_hours": sla_hours,
+        "allocated": total.allocated,
+        "unallocated": total.inquiries - total.allocated,
+        "orders_won_in_month_usd": calc.money(orders.usd),
+        "ta_orders_usd": calc.money(orders.ta_usd),
+    }
+
+
+def _rfq_line(rollup: _Rollup, salespeople: list[dict], quotes: dict) -> dict:
+    rfq_total = RfqTally()
+    for tally in rollup.rfq_by_owner.values():
+        rfq_total.inquiries += tally.inquiries
+        rfq_total.won += tally.won
+        rfq_total.revenue += tally.revenue
+    quotas = [row["rfq"]["quota"] for row in salespeople if row["rfq"]["quota"] is not None]
+    return {
+        "quotes": sum(quotes.values()),
+        "quota": sum(quotas) if quotas else None,
+        "inquiries": rfq_total.inquiries,
+        "won": rfq_total.won,
+        "revenue_usd": calc.money(rfq_total.revenue),
+    }
+
+
 def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) -> dict:
     """The report of ATTRIBUTION.md §7 for `period` and `scope`, as a JSON-ready dict.
 
@@ -97,118 +273,22 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         scope=scope,
         median_of=0,
     )
-    current_groups, baseline_groups = current.groups, baseline.groups
-
-    # Roll the groups up: company (the scope), accounts, owners; RFQ groups go to the RFQ line.
-    total, base_total = Tally(), FunnelTally()
-    by_account: dict[int, Tally] = defaultdict(Tally)
-    base_by_account: dict[int, FunnelTally] = defaultdict(FunnelTally)
-    by_owner: dict[int | None, Tally] = defaultdict(Tally)
-    base_by_owner: dict[int | None, FunnelTally] = defaultdict(FunnelTally)
-    rfq_by_owner: dict[int | None, RfqTally] = defaultdict(RfqTally)
-    # Per account and owner, for the conversion split of the account rows.
-    by_account_owner: dict[int, dict] = defaultdict(lambda: defaultdict(FunnelTally))
-    base_by_account_owner: dict[int, dict] = defaultdict(lambda: defaultdict(FunnelTally))
-    for group in current_groups:
-        if group.rfq:
-            rfq_by_owner[group.owner_id].add(group)
-            continue
-        total.add(group)
-        by_account[group.account_id].add(group)
-        by_owner[group.owner_id].add(group)
-        by_account_owner[group.account_id][group.owner_id].add(group)
-    for group in baseline_groups:
-        if not group.rfq:
-            base_total.add(group)
-            base_by_account[group.account_id].add(group)
-            base_by_owner[group.owner_id].add(group)
-            base_by_account_owner[group.account_id][group.owner_id].add(group)
+    rollup = _roll_up(current.groups, baseline.groups)
     start_month = data_start()
     in_data = start_month is not None and period.baseline >= start_month
-    owner_ids = {g.owner_id for g in current_groups} | {g.owner_id for g in baseline_groups}
-    account_ids = {g.account_id for g in current_groups} | {g.account_id for g in baseline_groups}
-
-    won_orders = orders_won_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope)
-    orders_total, orders_by_account, orders_by_person = OrderTally(), defaultdict(OrderTally), defaultdict(OrderTally)
-    for (account_id, salesperson_id), tally in won_orders.items():
-        orders_total.add(tally)
-        orders_by_account[account_id].add(tally)
-        orders_by_person[salesperson_id].add(tally)
+    groups = current.groups + baseline.groups
+    owner_ids, account_ids = {g.owner_id for g in groups}, {g.account_id for g in groups}
+    orders = _roll_up_orders(orders_won_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope))
     quotes = rfq_quotes_in_month(start=period.start, end=period.end, as_of=period.as_of, scope=scope)
-    median = current.allocation_delay_median
 
-    # Rows: the contract's salespeople (active, or owning an inquiry of M or B) and accounts.
-    if scope.kind == "company":
-        people = User.objects.filter(Q(role=Role.SALES, is_active=True) | Q(pk__in=owner_ids - {None}))
-        accounts = accounts_with_reply_rate(period=period, ids=None)
-    elif scope.kind == "account":
-        people = User.objects.filter(pk__in=owner_ids - {None})
-        accounts = accounts_with_reply_rate(period=period, ids={scope.account.pk})
-    else:
-        people = [scope.salesperson]
-        accounts = accounts_with_reply_rate(period=period, ids=account_ids)
-    people = sorted(people, key=lambda u: u.username)
+    people, accounts = _report_rows_of(scope=scope, period=period, owner_ids=owner_ids, account_ids=account_ids)
+    salespeople = _salesperson_rows(
+        scope=scope, people=people, rollup=rollup, orders=orders, quotes=quotes, in_data=in_data
+    )
+    account_rows = _account_rows(accounts=accounts, rollup=rollup, orders=orders, in_data=in_data)
 
-    salespeople = []
-    owner_rows: list[tuple[int | None, User | None]] = [(u.pk, u) for u in people]
-    if scope.kind != "salesperson":
-        owner_rows.append((None, None))  # the contract's `unassigned` row
-    for owner_id, user in owner_rows:
-        parts = _decomposition(base_by_owner[owner_id].funnel, by_owner[owner_id].funnel, baseline_in_data=in_data)
-        rfq = rfq_by_owner[owner_id]
-        salespeople.append(
-            {
-                "username": user.username if user else None,
-                "display_name": user.label if user else None,
-                "is_active": user.is_active if user else None,
-                "funnel": parts["funnel"],
-                "orders_change": parts["orders_change"],
-                "rfq": {
-                    "quotes": quotes.get(owner_id, 0),
-                    "quota": user.rfq_quota if user else None,
-                    "inquiries": rfq.inquiries,
-                    "won": rfq.won,
-                    "revenue_usd": calc.money(rfq.revenue),
-                },
-                "revenue_change": parts["revenue_change"],
-                "factors": parts["factors"],
-                "verdict": parts["verdict"],
-                "kpis": _row_kpis(by_owner[owner_id], orders_by_person[owner_id]),
-            }
-        )
-
-    account_rows = []
-    for account in accounts:
-        parts = _decomposition(
-            base_by_account[account.pk].funnel,
-            by_account[account.pk].funnel,
-            baseline_in_data=in_data,
-            people=(
-                _replied_won(base_by_account_owner[account.pk]),
-                _replied_won(by_account_owner[account.pk]),
-            ),
-        )
-        kpis = _row_kpis(by_account[account.pk], orders_by_account[account.pk])
-        kpis.update(_snapshot_json(account))
-        account_rows.append(
-            {
-                "code": account.code,
-                "kind": account.kind,
-                "name": account.name,
-                "display_name": str(account),
-                "parent": account.parent.code if account.parent_id else None,
-                "is_active": account.is_active,
-                "funnel": parts["funnel"],
-                "orders_change": parts["orders_change"],
-                "revenue_change": parts["revenue_change"],
-                "factors": parts["factors"],
-                "verdict": parts["verdict"],
-                "kpis": kpis,
-            }
-        )
-
-    split = None if scope.kind == "salesperson" else (_replied_won(base_by_owner), _replied_won(by_owner))
-    parts = _decomposition(base_total.funnel, total.funnel, baseline_in_data=in_data, people=split)
+    split = None if scope.kind == "salesperson" else (_replied_won(rollup.base_by_owner), _replied_won(rollup.by_owner))
+    parts = _decomposition(rollup.base_total.funnel, rollup.total.funnel, baseline_in_data=in_data, people=split)
     label = None if period.baseline_is_previous_month else month_label(period.baseline)
     context = calc.VerdictContext(
         spread=parts["_noise"],
@@ -217,34 +297,11 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         data_start=month_label(start_month) if start_month else None,
     )
     texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], context, baseline_label=label)
-    kpis = {
-        "reply_24h_rate": _rate(total.reply_24h, total.valid),
-        "sales_sla_rate": _rate(total.sla_met, total.allocated_valid),
-        "allocation_delay_median_hours": (
-            None if median is None else calc.to_number(Fraction(median // dt.timedelta(microseconds=1), 3_600_000_000))
-        ),
-        "ta_orders": orders_total.ta_orders,
-        "orders_won_in_month": orders_total.orders,
-        "ta_share": _rate(orders_total.ta_orders, orders_total.orders),
-        # Beyond the contract: the counts behind the rates.
-        "valid": total.valid,
-        "reply_24h": total.reply_24h,
-        "sales_sla_base": total.allocated_valid,
-        "sales_sla_met": total.sla_met,
-        "sla_hours": sla_hours,
-        "allocated": total.allocated,
-        "unallocated": total.inquiries - total.allocated,
-        "orders_won_in_month_usd": calc.money(orders_total.usd),
-        "ta_orders_usd": calc.money(orders_total.ta_usd),
-    }
+    kpis = _company_kpis(
+        total=rollup.total, orders=orders.total, median=current.allocation_delay_median, sla_hours=sla_hours
+    )
     if scope.kind == "account":
         kpis.update(_snapshot_json(accounts[0]))
-    rfq_total = RfqTally()
-    for tally in rfq_by_owner.values():
-        rfq_total.inquiries += tally.inquiries
-        rfq_total.won += tally.won
-        rfq_total.revenue += tally.revenue
-    quotas = [row["rfq"]["quota"] for row in salespeople if row["rfq"]["quota"] is not None]
     return {
         "scope": scope.key,
         "month": month_label(period.month),
@@ -276,13 +333,7 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         "final_on": timezone.localtime(period.final_at).date().isoformat(),
         "time_zone": timezone.get_default_timezone_name(),
         "factors": parts["factors"],
-        "rfq": {
-            "quotes": sum(quotes.values()),
-            "quota": sum(quotas) if quotas else None,
-            "inquiries": rfq_total.inquiries,
-            "won": rfq_total.won,
-            "revenue_usd": calc.money(rfq_total.revenue),
-        },
+        "rfq": _rfq_line(rollup, salespeople, quotes),
         "computed_at": iso(timezone.now()),
     }
 
