@@ -97,9 +97,23 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
     previous_owner = {i.pk: i.owner for i in batch}
     # A breach older than STALE_BREACH was not missed by this job but arrived already late (an
     # import of past years, or a long outage): it is marked, not announced, and not reallocated.
-    stale = [i for i in batch if i.reply_due_at < now - STALE_BREACH]
-    outcome.stale += len(stale)
-    stale_ids = {i.pk for i in stale}
+    stale_ids = {i.pk for i in batch if i.reply_due_at < now - STALE_BREACH}
+    outcome.stale += len(stale_ids)
+    _audit_overdue(batch, stale_ids=stale_ids)
+    batch = [i for i in batch if i.pk not in stale_ids]
+    outcome.marked += len(batch)
+    new_owner = _reallocate_overdue(batch, now=now, outcome=outcome, previous_owner=previous_owner)
+    outcome.notifications += _notify_overdue_owners(
+        batch, now=now, previous_owner=previous_owner, new_owner=new_owner, mail=mail
+    )
+    missed: dict[User, list[Inquiry]] = {}
+    for inquiry in batch:
+        missed.setdefault(previous_owner[inquiry.pk], []).append(inquiry)
+    alerts.overdue_alerts(now=now, missed=missed, moved=set(new_owner))
+    return len(batch) + len(stale_ids)
+
+
+def _audit_overdue(batch: list[Inquiry], *, stale_ids: set[int]) -> None:
     _audit_many(
         [
             _audit_event(
@@ -118,9 +132,12 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
             for i in batch
         ]
     )
-    batch = [i for i in batch if i.pk not in stale_ids]
-    outcome.marked += len(batch)
-    # Reallocate where the account's rule asks for it.
+
+
+def _reallocate_overdue(
+    batch: list[Inquiry], *, now: dt.datetime, outcome: OverdueOutcome, previous_owner: dict[int, User]
+) -> dict[int, User]:
+    """Reallocate where the account's rule asks for it; the inquiries that changed hands → their new owner."""
     movable = [i for i in batch if i.is_inbound]
     reallocating_accounts = set(
         AllocationRule.objects.filter(account_id__in={i.account_id for i in movable}, reallocate_overdue=True)
@@ -128,26 +145,37 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
         .values_list("account_id", flat=True)
     )
     movable = [i for i in movable if i.account_id in reallocating_accounts]
-    new_owner: dict[int, User] = {}
-    if movable:
-        facts, rules, context = allocation_plan_inputs(
-            movable,
-            rules_qs=AllocationRule.objects.select_for_update(),
-            exclude={i.pk: {i.owner_id} for i in movable},
-            now=now,
-        )
-        plan = plan_allocations(facts, rules, context)
-        rules_outcome = RulesOutcome()
-        _write_plan(
-            plan=plan,
-            inquiries={i.pk: i for i in movable},
-            by=None,
-            reason=Allocation.Reason.DEADLINE,
-            outcome=rules_outcome,
-            note_prefix=_("No reply in time.") + " ",
-        )
-        outcome.reallocated += rules_outcome.allocated
-        new_owner = {i.pk: i.owner for i in movable if i.owner_id != previous_owner[i.pk].pk}
+    if not movable:
+        return {}
+    facts, rules, context = allocation_plan_inputs(
+        movable,
+        rules_qs=AllocationRule.objects.select_for_update(),
+        exclude={i.pk: {i.owner_id} for i in movable},
+        now=now,
+    )
+    plan = plan_allocations(facts, rules, context)
+    rules_outcome = RulesOutcome()
+    _write_plan(
+        plan=plan,
+        inquiries={i.pk: i for i in movable},
+        by=None,
+        reason=Allocation.Reason.DEADLINE,
+        outcome=rules_outcome,
+        note_prefix=_("No reply in time.") + " ",
+    )
+    outcome.reallocated += rules_outcome.allocated
+    return {i.pk: i.owner for i in movable if i.owner_id != previous_owner[i.pk].pk}
+
+
+def _notify_overdue_owners(
+    batch: list[Inquiry],
+    *,
+    now: dt.datetime,
+    previous_owner: dict[int, User],
+    new_owner: dict[int, User],
+    mail: dict[int, list[str]],
+) -> int:
+    """Tell each missed deadline's owner (and queue their e-mail digest line); returns how many notes."""
     notes = []
     for inquiry in batch:
         owner = previous_owner[inquiry.pk]
@@ -171,12 +199,7 @@ def _handle_overdue_batch(*, now: dt.datetime, outcome: OverdueOutcome, mail: di
         if owner.email:
             mail.setdefault(owner.pk, []).append(message)
     Notification.objects.bulk_create(notes)
-    outcome.notifications += len(notes)
-    missed: dict[User, list[Inquiry]] = {}
-    for inquiry in batch:
-        missed.setdefault(previous_owner[inquiry.pk], []).append(inquiry)
-    alerts.overdue_alerts(now=now, missed=missed, moved=set(new_owner))
-    return len(batch) + len(stale)
+    return len(notes)
 
 
 def _notify_operations_overdue(outcome: OverdueOutcome, *, mail: dict[int, list[str]]) -> int:
