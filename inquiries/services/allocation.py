@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,8 +26,6 @@ from ..models import (
 )
 from ..selectors import open_inquiries_of_holder
 from .derived import _audit_event, _audit_many, _copy_service_fields, _update_inquiries
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,8 +26,6 @@ from ..models import (
 from ..rules import Plan, plan_allocations
 from ..selectors import allocation_plan_inputs
 from .allocation import AllocationRequest, _notify_allocated, check_salesperson, inquiries_allocate_many
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -18,8 +17,6 @@ from ..models import (
     Quality,
     QualityVerdict,
 )
-
-logger = logging.getLogger(__name__)
 
 
 def inquiries_refresh_derived(*, inquiry_ids: Iterable[int]) -> None:

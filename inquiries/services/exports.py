@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -19,8 +17,6 @@ from ..filters import filtered_inquiries, inquiry_filter_for
 from ..models import (
     InquiryExport,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,8 +19,6 @@ from ..models import (
     Inquiry,
 )
 from .derived import _audit_event, _audit_many, _copy_service_fields, _labels, _refresh_derived_of, _update_inquiries
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

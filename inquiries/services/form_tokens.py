@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import uuid
 
 from django.db import IntegrityError, transaction
@@ -14,8 +13,6 @@ from accounts.models import User
 from ..models import (
     FormSubmission,
 )
-
-logger = logging.getLogger(__name__)
 
 
 class AlreadySubmitted(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -30,8 +29,6 @@ from .derived import (
     _refresh_derived_of,
     inquiries_refresh_derived,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,8 +23,6 @@ from ..models import (
     QualityVerdict,
 )
 from .derived import _audit_event, _audit_many, _copy_service_fields, _deferred_writes, _labels, _refresh_derived_of
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

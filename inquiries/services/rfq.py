@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -18,8 +17,6 @@ from ..models import (
     RfqQuote,
     Source,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
