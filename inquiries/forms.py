@@ -1,4 +1,4 @@
-"""Forms of the inquiries app: input checks only; the workflows themselves are in services.py."""
+"""Forms of the inquiries app: input checks only; the workflows themselves are in services/."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 orders and RFQ quotes.
 
 Fields marked "maintained by services" are copies kept on the inquiry row for fast lists and
-reports; only the functions in inquiries/services.py write them.
+reports; only the functions in inquiries/services/ write them.
 """
 
 import datetime as dt
