@@ -52,7 +52,7 @@ class AuditEventFilter(django_filters.FilterSet):
         choices=list(AUDIT_ACTIONS.items()), label=_("Action"), empty_label=_("All actions")
     )
     actor = django_filters.ModelChoiceFilter(
-        queryset=User.objects.order_by("display_name", "username"), label=_("By"), empty_label=_("All people")
+        queryset=User.objects.by_name(), label=_("By"), empty_label=_("All people")
     )
     when = django_filters.DateFromToRangeFilter(
         field_name="created_at",

@@ -16,6 +16,11 @@ class Role(models.TextChoices):
     SALES = "sales", _("Salesperson")
 
 
+# Who reads the whole company (everyone but a salesperson), and who runs operations.
+READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
+OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
+
+
 class UserQuerySet(models.QuerySet):
     def salespeople(self):
         return self.filter(role=Role.SALES)
@@ -23,8 +28,12 @@ class UserQuerySet(models.QuerySet):
     def active_salespeople(self):
         return self.filter(role=Role.SALES, is_active=True)
 
+    def by_name(self):
+        """In the order people are listed in every choice: by the name shown, then the username."""
+        return self.order_by("display_name", "username")
+
     def operations(self):
-        return self.filter(role__in=(Role.OPS, Role.OPS_MANAGER))
+        return self.filter(role__in=OPERATIONS)
 
 
 class InquiryHubUserManager(UserManager.from_queryset(UserQuerySet)):
@@ -61,7 +70,7 @@ class User(AbstractUser):
 
     @property
     def is_operations(self) -> bool:
-        return self.role in (Role.OPS, Role.OPS_MANAGER)
+        return self.role in OPERATIONS
 
     @property
     def is_ops_manager(self) -> bool:
@@ -74,7 +83,7 @@ class User(AbstractUser):
     @property
     def reads_everything(self) -> bool:
         """Boss and operations see the whole company; a salesperson only their own."""
-        return self.role in (Role.BOSS, Role.OPS, Role.OPS_MANAGER)
+        return self.role in READERS
 
 
 class AccountKind(models.TextChoices):

@@ -5,10 +5,9 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
+from .models import OPERATIONS as OPERATIONS
+from .models import READERS as READERS
 from .models import Role
-
-READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
-OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
 
 
 def role_required(*roles):

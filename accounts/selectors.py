@@ -8,18 +8,15 @@ from dataclasses import dataclass
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from inquiries.models import Inquiry, InquiryState, RfqQuote
+from inquiryhub.dates import company_month_start
+
 from .models import Account, AccountHolding, AccountKind, Role, User
-
-
-def _month_start():
-    return timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def accounts_overview() -> list[dict]:
     """Main accounts, each followed by its sub-accounts, with current holder and this month's
     inquiries (three queries)."""
-    from inquiries.models import Inquiry
-
     open_holdings = AccountHolding.objects.filter(ended_at__isnull=True).select_related("holder")
     accounts = list(
         Account.objects.select_related("parent")
@@ -27,7 +24,7 @@ def accounts_overview() -> list[dict]:
         .order_by("code")
     )
     month = dict(
-        Inquiry.objects.filter(received_at__gte=_month_start())
+        Inquiry.objects.filter(received_at__gte=company_month_start())
         .values_list("account_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -51,8 +48,6 @@ def account_holdings(account: Account) -> QuerySet[AccountHolding]:
 def team_overview() -> list[User]:
     """Everyone on the team, salespeople first, with their open inquiries and this month's RFQ
     quotes (three queries)."""
-    from inquiries.models import Inquiry, InquiryState, RfqQuote
-
     people = list(User.objects.order_by("role", "-is_active", "display_name", "username"))
     sales_ids = [p.pk for p in people if p.role == Role.SALES]
     open_counts = dict(
@@ -62,7 +57,7 @@ def team_overview() -> list[User]:
         .order_by()
     )
     quotes = dict(
-        RfqQuote.objects.filter(salesperson_id__in=sales_ids, quoted_at__gte=_month_start())
+        RfqQuote.objects.filter(salesperson_id__in=sales_ids, quoted_at__gte=company_month_start())
         .values_list("salesperson_id")
         .annotate(n=Count("id"))
         .order_by()
@@ -75,7 +70,7 @@ def team_overview() -> list[User]:
 
 
 def salesperson_choices() -> QuerySet[User]:
-    return User.objects.filter(role=Role.SALES, is_active=True).order_by("display_name", "username")
+    return User.objects.active_salespeople().by_name()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from inquiryhub.spreadsheets import looks_like_formula, spreadsheet_safe
+
 from .models import Inquiry, Order
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Excel shows a date cell in this format; csv cells carry the same text, which Excel reads as a date.
 DATE_FORMAT, DATE_FORMAT_EXCEL = "%Y-%m-%d %H:%M", "yyyy-mm-dd hh:mm"
 
@@ -35,7 +36,7 @@ def csv_safe(value) -> str:
     if isinstance(value, dt.datetime):
         return value.strftime(DATE_FORMAT)
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return spreadsheet_safe(text)
 
 
 def _when(value) -> dt.datetime | None:
@@ -124,7 +125,7 @@ def write_xlsx(rows: Iterable[list], path: Path, *, title: str) -> int:
             cell = WriteOnlyCell(sheet, value=value if typed else ("" if value is None else str(value)))
             if isinstance(value, dt.datetime):
                 cell.number_format = DATE_FORMAT_EXCEL
-            elif isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+            elif looks_like_formula(cell.value):
                 cell.data_type = "s"
                 cell.quotePrefix = True
             cells.append(cell)

@@ -129,7 +129,7 @@ class InquiryFilter(django_filters.FilterSet):
         widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
     )
     owner = django_filters.ModelChoiceFilter(
-        queryset=User.objects.salespeople().order_by("display_name", "username"),
+        queryset=User.objects.salespeople().by_name(),
         label=_("Salesperson"),
         empty_label=_("Everyone"),
         null_label=_("Unassigned"),
@@ -155,13 +155,6 @@ class InquiryFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.filter(overdue_q()) if value else queryset
-
-    @property
-    def active_count(self) -> int:
-        """How many filters the user has set (for the "clear" link)."""
-        if not self.is_bound or not self.form.is_valid():
-            return 0
-        return sum(1 for value in self.form.cleaned_data.values() if value not in (None, "", False, []))
 
 
 class QueueFilter(InquiryFilter):

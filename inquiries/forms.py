@@ -1,4 +1,4 @@
-"""Forms of the inquiries app: input checks only; the workflows themselves are in services.py."""
+"""Forms of the inquiries app: input checks only; the workflows themselves are in services/."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import HandOverForm
 from accounts.models import Account, User
+from inquiryhub.dates import company_today
 
 from .models import (
     AllocationRoute,
@@ -28,7 +29,6 @@ from .models import (
     PoolSettings,
     RfqQuote,
 )
-from .selectors import company_today
 
 # The clock of a phone may run a little ahead of the server's.
 CLOCK_TOLERANCE = dt.timedelta(minutes=5)
@@ -321,7 +321,7 @@ class RfqLinkForm(forms.Form):
 
 
 def salesperson_choices_queryset():
-    return User.objects.active_salespeople().order_by("display_name", "username")
+    return User.objects.active_salespeople().by_name()
 
 
 class SalespersonChoiceField(forms.ModelChoiceField):

@@ -2,7 +2,7 @@
 orders and RFQ quotes.
 
 Fields marked "maintained by services" are copies kept on the inquiry row for fast lists and
-reports; only the functions in inquiries/services.py write them.
+reports; only the functions in inquiries/services/ write them.
 """
 
 import datetime as dt
@@ -50,12 +50,6 @@ class InquiryState(models.TextChoices):
 class InquiryQuerySet(models.QuerySet):
     def inbound(self):
         return self.exclude(source=Source.RFQ)
-
-    def unassigned(self):
-        return self.filter(owner__isnull=True)
-
-    def owned_by(self, user):
-        return self.filter(owner=user)
 
 
 class Inquiry(models.Model):

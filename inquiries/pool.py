@@ -30,9 +30,8 @@ from django.utils.translation import ngettext
 from accounts.audit import audit_record
 from accounts.models import Account, AuditEvent, Notification, User
 
-from . import alerts
+from . import alerts, services
 from .models import Allocation, Inquiry, InquiryState, PoolAccountRule, PoolEvent, PoolSettings, Source
-from .services import AllocationRequest, check_salesperson, inquiries_allocate_many
 
 # Open: not won, lost or confirmed invalid (a disputed flag is only a claim).
 OPEN_STATES = (InquiryState.NEW, InquiryState.REPLIED, InquiryState.DISPUTED)
@@ -282,7 +281,7 @@ def pool_claim(*, inquiry_id: int, by: User, now: dt.datetime | None = None) -> 
     else claimed it first (the message names them).
     """
     now = now or timezone.now()
-    check_salesperson(by)
+    services.check_salesperson(by)
     rules = PoolSettings.load()
     # The claimer's row lock serialises their own claims, so the daily limit holds under races.
     User.objects.select_for_update().filter(pk=by.pk).first()
@@ -306,8 +305,8 @@ def pool_claim(*, inquiry_id: int, by: User, now: dt.datetime | None = None) -> 
             _("You let this inquiry go to the pool: you may claim it back from %(at)s.")
             % {"at": timezone.localtime(until).strftime("%Y-%m-%d %H:%M")}
         )
-    (allocation,) = inquiries_allocate_many(
-        requests=[AllocationRequest(locked, by, now)],
+    (allocation,) = services.inquiries_allocate_many(
+        requests=[services.AllocationRequest(locked, by, now)],
         by=by,
         reason=Allocation.Reason.CLAIM,
         note=_("Claimed from the public pool"),
@@ -327,7 +326,7 @@ class PoolAllocationOutcome:
 def pool_allocate(*, inquiry_ids: Sequence[int], salesperson: User, by: User, note: str = "") -> PoolAllocationOutcome:
     """Operations give pooled inquiries to a salesperson (reason "pool"); those no longer in the
     pool come back in `gone`. Neither the daily limit nor the cooldown binds operations."""
-    check_salesperson(salesperson)
+    services.check_salesperson(salesperson)
     now = timezone.now()
     locked = list(Inquiry.objects.select_for_update(of=("self",)).filter(pk__in=list(inquiry_ids)).order_by("pk"))
     owners = User.objects.in_bulk({i.owner_id for i in locked if i.owner_id})
@@ -337,8 +336,8 @@ def pool_allocate(*, inquiry_ids: Sequence[int], salesperson: User, by: User, no
         (outcome.allocated if inquiry.pooled_at is not None else outcome.gone).append(inquiry)
     outcome.gone = [(i, i.owner) for i in outcome.gone]
     note = note.strip()[:500] or _("Allocated from the public pool")
-    inquiries_allocate_many(
-        requests=[AllocationRequest(i, salesperson, now) for i in outcome.allocated],
+    services.inquiries_allocate_many(
+        requests=[services.AllocationRequest(i, salesperson, now) for i in outcome.allocated],
         by=by,
         reason=Allocation.Reason.POOL,
         note=note,

@@ -7,7 +7,6 @@ exists but is not yours answers 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
@@ -18,7 +17,9 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, Role, User
+from accounts.models import Account, AuditEvent, Role, User
+from inquiryhub.dates import company_month_start as company_month_start
+from inquiryhub.dates import company_today as company_today
 
 from .buyers import buyers_current_owner
 from .models import (
@@ -101,18 +102,6 @@ def get_inquiry_for_user(user: User, pk: int, *, for_update: bool = False) -> In
         raise Http404("No such inquiry.") from None
 
 
-def orders_for_user(user: User) -> QuerySet[Order]:
-    """Orders `user` may see: a salesperson's own (by order or by inquiry), everything for readers."""
-    qs = Order.objects.all()
-    if not user.is_authenticated or not user.is_active:
-        return qs.none()
-    if user.reads_everything:
-        return qs
-    if user.is_sales:
-        return qs.filter(salesperson=user)
-    return qs.none()
-
-
 def orders_to_act_on(user: User) -> QuerySet[Order]:
     """Orders `user` may open and change: an order of an inquiry goes with its inquiry (whoever
     owns the inquiry now), an order without one (repeat, offline) with its salesperson."""
@@ -156,11 +145,6 @@ def get_followup_for_user(user: User, pk: int) -> FollowUp:
 
 def home_counts(user: User) -> dict[str, int]:
     """The handful of numbers a user's home page starts with, in one aggregate query."""
-    from django.db.models import Count, Q
-    from django.utils import timezone
-
-    from .models import InquiryState
-
     now = timezone.now()
     open_states = (InquiryState.NEW,)
     qs = inquiries_for_user(user)
@@ -190,10 +174,6 @@ TIMELINE_AUDIT_ACTIONS = (
 def inquiry_timeline(inquiry: Inquiry) -> list[dict]:
     """Allocations, follow-ups, verdicts, orders and the other audited changes of one inquiry,
     oldest first (five queries)."""
-    from accounts.models import AuditEvent
-
-    from .models import Allocation, QualityVerdict
-
     entries = []
     for a in Allocation.objects.filter(inquiry=inquiry).select_related("salesperson", "allocated_by"):
         entries.append({"at": a.assigned_at, "kind": "allocation", "obj": a})
@@ -226,17 +206,6 @@ class MySection(TextChoices):
     TODAY = "today", _("Follow up today")
     OVERDUE = "overdue", _("Overdue")
     ALL = "all", _("All mine")
-
-
-def company_today() -> dt.date:
-    """Today's date in the company's time zone, whatever the server's own zone is."""
-    return timezone.localdate(timezone.now(), zoneinfo.ZoneInfo(settings.TIME_ZONE))
-
-
-def company_month_start() -> dt.datetime:
-    """Midnight of the first day of this month, in the company's time zone."""
-    now = timezone.localtime(timezone.now(), zoneinfo.ZoneInfo(settings.TIME_ZONE))
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _my_inquiries_base(user: User) -> QuerySet[Inquiry]:

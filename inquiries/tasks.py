@@ -33,6 +33,12 @@ def recycle_to_pool() -> dict:
     return {"warned": outcome.warned, "recycled": outcome.recycled}
 
 
+@shared_task(name="inquiries.purge_form_submissions", ignore_result=True)
+def purge_form_submissions() -> int:
+    """Every night (beat): forget one-time form tokens too old to be posted again."""
+    return services.form_submissions_purge()
+
+
 @shared_task(name="inquiries.export_inquiries", ignore_result=True)
 def export_inquiries(export_id: int) -> None:
     """Write the file of one list export."""

@@ -6,16 +6,12 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
-
-READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
-OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
+from accounts.models import OPERATIONS, READERS, Role
+from inquiries.selectors import NAV_COUNT_CAP, operations_nav_counts, sales_nav_counts
 
 
 def _sales_count(key: str) -> Callable:
     def count(user):
-        from inquiries.selectors import sales_nav_counts
-
         return sales_nav_counts(user)[key]
 
     return count
@@ -23,8 +19,6 @@ def _sales_count(key: str) -> Callable:
 
 def _operations_count(key: str) -> Callable:
     def count(user):
-        from inquiries.selectors import NAV_COUNT_CAP, operations_nav_counts
-
         n = operations_nav_counts(user)[key]
         return f"{NAV_COUNT_CAP - 1}+" if n >= NAV_COUNT_CAP else n
 

@@ -297,6 +297,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reports.recompute_provisional",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every night: one-time form tokens too old to be posted again, so that the table stays small.
+    "inquiries-purge-form-submissions": {
+        "task": "inquiries.purge_form_submissions",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # 09:00 company time: each salesperson's morning digest on their chat robot.
     "inquiries-morning-digest": {"task": "inquiries.morning_digest", "schedule": crontab(hour=9, minute=0)},
     # Chat messages whose retry is due, or whose job was lost, are sent; stuck sends are settled.

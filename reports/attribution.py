@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -79,10 +79,6 @@ class Funnel:
             values.append(_pair(cents[0], self.won * cents[1]) if self.won else None)
         return values
 
-    def rates(self) -> dict[str, Fraction | None]:
-        """The factors by name, None where undefined (for display, not for the decomposition)."""
-        return dict(zip(REVENUE_FACTORS, self.factors(revenue=True), strict=True))
-
 
 def _pair(numerator: int, denominator: int) -> tuple[int, int] | None:
     return None if denominator == 0 else (numerator, denominator)
@@ -97,10 +93,6 @@ def _decimal_ratio(value: Decimal) -> tuple[int, int]:
     if exponent >= 0:
         return numerator * 10**exponent, 1
     return numerator, 10**-exponent
-
-
-def _ratio(numerator, denominator) -> Fraction | None:
-    return None if denominator == 0 else Fraction(numerator) / Fraction(denominator)
 
 
 def fill_undefined(before: Sequence, after: Sequence, *, zero=Fraction(0)) -> tuple[list, list]:
@@ -121,38 +113,6 @@ def fill_undefined(before: Sequence, after: Sequence, *, zero=Fraction(0)) -> tu
         x0.append(b)
         x1.append(a)
     return x0, x1
-
-
-def product(values: Sequence[Fraction]) -> Fraction:
-    result = Fraction(1)
-    for value in values:
-        result *= value
-    return result
-
-
-def shapley(
-    x0: Sequence[Fraction], x1: Sequence[Fraction], f: Callable[[Sequence[Fraction]], Fraction] = product
-) -> list[Fraction]:
-    """Shapley effects of moving each factor from x⁰ to x¹, for any number n of factors.
-
-    φ_j = Σ_{S ⊆ N∖{j}} |S|!(n−1−|S|)!/n! · [f(z(S ∪ {j})) − f(z(S))], where z(S) takes x¹ for
-    the factors in S and x⁰ for the others. Exact; the effects add up to f(x¹) − f(x⁰).
-    """
-    n = len(x0)
-    if len(x1) != n:
-        raise ValueError("both periods need the same factors")
-    # f at every mixture, indexed by the bit mask of the factors taken from x¹.
-    values = [f([x1[j] if mask >> j & 1 else x0[j] for j in range(n)]) for mask in range(1 << n)]
-    weights = [Fraction(math.factorial(s) * math.factorial(n - 1 - s), math.factorial(n)) for s in range(n)]
-    effects = []
-    for j in range(n):
-        bit = 1 << j
-        total = Fraction(0)
-        for mask in range(1 << n):
-            if not mask & bit:
-                total += weights[mask.bit_count()] * (values[mask | bit] - values[mask])
-        effects.append(total)
-    return effects
 
 
 @functools.cache
@@ -192,7 +152,7 @@ def _shapley_scaled(x0: Sequence[tuple[int, int]], x1: Sequence[tuple[int, int]]
 
 
 def shapley_product(x0: Sequence[Fraction], x1: Sequence[Fraction]) -> list[Fraction]:
-    """`shapley(x0, x1)` for f = the product, exactly, in integer arithmetic (fast).
+    """The Shapley effects for f = the product, exactly, in integer arithmetic (fast).
 
     The subsets and their weights are enumerated once per n (`_shapley_terms`); one division
     per factor at the end (`_shapley_scaled`).
@@ -474,13 +434,22 @@ def rounded_orders(change: Change | dict, places: int = 1) -> dict[str, Decimal]
     return shown
 
 
-def signed(value: Fraction | Decimal | int, places: int = 1) -> str:
-    """+2.6 / −0.5 / 0.0: one decimal, a real minus sign, no sign on a zero."""
-    rounded = Decimal(value.numerator) / Decimal(value.denominator) if isinstance(value, Fraction) else Decimal(value)
-    rounded = rounded.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+def signed(value: Fraction | Decimal | float | int | None, places: int = 1) -> str:
+    """+2.6 / −0.5 / 0.0 / +1,204: rounded half up, a real minus sign, no sign on a zero, an
+    integer without decimals, None as a dash. The verdict sentence, the page and the files share it."""
+    if value is None:
+        return "—"
+    if isinstance(value, int):
+        places = 0
+    if isinstance(value, Fraction):
+        exact = Decimal(value.numerator) / Decimal(value.denominator)
+    else:
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    rounded = exact.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{abs(rounded):,f}"
     if rounded == 0:
-        return f"{abs(rounded)}"
-    return f"+{rounded}" if rounded > 0 else f"−{-rounded}"
+        return text
+    return ("+" if rounded > 0 else "−") + text
 
 
 def margin(variance: float) -> Decimal:

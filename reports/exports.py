@@ -21,14 +21,13 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from inquiryhub import fonts
+from inquiryhub.spreadsheets import spreadsheet_safe as safe_text
 
 from . import charts, formatting
 from .formatting import scope_label
 from .presentation import FUNNEL_STAGES, ReportView, stage_labels
 
 PDF_STYLESHEET = "css/report-pdf.css"
-# Spreadsheet programs run a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 # The system libraries WeasyPrint opens when it is imported (Debian: libpango-1.0-0, libpangoft2-1.0-0,
@@ -84,13 +83,6 @@ def report_pdf(view: ReportView, *, request, context: dict) -> bytes:
     return weasyprint.HTML(string=html, base_url=None).write_pdf(
         stylesheets=[font_face, stylesheet], font_config=font_config
     )
-
-
-def safe_text(value):
-    """A string a spreadsheet will not run as a formula (OWASP's CSV-injection advice)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 # The workbook's number formats: each cell gets the format of what it holds.

@@ -4,20 +4,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-MINUS = "−"
-
-
-def signed(value, places: int = 1) -> str:
-    """+2.5 / −5.8 / 0.0; an integer without decimals. None is a dash."""
-    if value is None:
-        return "—"
-    if isinstance(value, int) or places == 0:
-        text = f"{abs(round(value)):,d}"
-    else:
-        text = f"{abs(value):,.{places}f}"
-    if float(text.replace(",", "")) == 0:
-        return text
-    return ("+" if value > 0 else MINUS) + text
+# One rule for signed numbers: the page, the files and the verdict sentence print them alike.
+from .attribution import signed as signed
 
 
 def sign_class(value, places: int = 1) -> str:

@@ -147,4 +147,4 @@ class AlibabaNameForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["person"].queryset = User.objects.salespeople().order_by("display_name", "username")
+        self.fields["person"].queryset = User.objects.salespeople().by_name()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from accounts.audit import audit_record
 from accounts.models import AlibabaName, User
 
+from .. import tasks
 from ..models import ColumnMapping, ImportJob
 from .parsers import SHEET_ORDER, SHEETS
 from .readers import MappingRule
@@ -139,11 +140,9 @@ def column_mapping_save(*, job: ImportJob, data: MappingInput, by: User | None) 
 
 
 def _requeue(job: ImportJob) -> None:
-    from ..tasks import import_workbook  # tasks imports the services that import this module
-
     job.status, job.finished_at, job.summary = ImportJob.Status.QUEUED, None, {}
     job.save(update_fields=["status", "finished_at", "summary"])
-    transaction.on_commit(lambda: import_workbook.delay(job.pk))
+    transaction.on_commit(lambda: tasks.import_workbook.delay(job.pk))
 
 
 @transaction.atomic

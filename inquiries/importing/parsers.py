@@ -26,8 +26,9 @@ LATEST_YEAR = 2100
 MAX_AMOUNT = Decimal("999999999999.99")  # Order.amount_usd: 14 digits, 2 decimal places
 
 
-class CellError(Exception):
-    """A value the importer cannot take; `message` is an English msgid with %(name)s values."""
+class ImportProblem(Exception):
+    """Something the importer refuses; `message` is an English msgid with %(name)s values,
+    translated when shown."""
 
     def __init__(self, message: str, **params: Any):
         super().__init__(message)
@@ -39,6 +40,10 @@ class CellError(Exception):
 
     def __str__(self) -> str:
         return self.render()
+
+
+class CellError(ImportProblem):
+    """A value the importer cannot take."""
 
 
 # ---------------------------------------------------------------------------------------------

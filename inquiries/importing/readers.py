@@ -21,12 +21,13 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_noop
 
 from .parsers import (
     SHEET_ORDER,
     SHEETS,
     HeaderMap,
+    ImportProblem,
     column_hint,
     display_value,
     header_signature,
@@ -44,19 +45,8 @@ CHUNK = 1 << 20
 csv.field_size_limit(min(sys.maxsize, 1 << 24))
 
 
-class UnreadableFile(Exception):
-    """The whole file is refused; `message` is an English msgid with %(name)s values."""
-
-    def __init__(self, message: str, **params: Any):
-        super().__init__(message)
-        self.message = message
-        self.params = params
-
-    def render(self) -> str:
-        return gettext(self.message) % self.params
-
-    def __str__(self) -> str:
-        return self.render()
+class UnreadableFile(ImportProblem):
+    """The whole file is refused."""
 
 
 Row = tuple[int, tuple]  # (row number as the spreadsheet shows it, cell values)

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.timesince import timesince, timeuntil
 from django.utils.translation import gettext as _
 
-from inquiries.selectors import company_today
+from inquiryhub.dates import company_today
 
 register = template.Library()
 

@@ -3,13 +3,14 @@ real worker in the integration test."""
 
 import datetime as dt
 import time
+import uuid
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from inquiries import services, tasks
-from inquiries.models import InquiryExport
+from inquiries.models import FormSubmission, InquiryExport
 from inquiryhub.celery import app
 from tests.factories import InquiryFactory, UserFactory
 
@@ -18,6 +19,24 @@ def test_beat_checks_reply_deadlines_every_fifteen_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["reply-deadlines"]
     assert (entry["task"], entry["schedule"]) == ("inquiries.check_reply_deadlines", 15 * 60)
     assert entry["task"] in app.tasks
+
+
+def test_beat_purges_old_form_tokens_every_night():
+    entry = settings.CELERY_BEAT_SCHEDULE["inquiries-purge-form-submissions"]
+    assert entry["task"] == "inquiries.purge_form_submissions"
+    assert (entry["schedule"].hour, entry["schedule"].minute) == ({3}, {15})
+    assert entry["task"] in app.tasks
+
+
+@pytest.mark.django_db
+def test_the_purge_task_forgets_tokens_older_than_a_month_and_a_rerun_does_nothing(sales_a):
+    old = services.form_submission_claim(user=sales_a, token=uuid.uuid4())
+    FormSubmission.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    recent = services.form_submission_claim(user=sales_a, token=uuid.uuid4())
+
+    assert tasks.purge_form_submissions.apply().get() == 1
+    assert tasks.purge_form_submissions.apply().get() == 0
+    assert list(FormSubmission.objects.values_list("pk", flat=True)) == [recent.pk]
 
 
 def _queue_of(task_name):

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account, Role
 from accounts.permissions import operations_required, ops_manager_required, role_required, sales_required
+from inquiryhub.forms import form_errors_to_messages
 
 from .. import buyers, pool
 from ..forms import BuyerMergeForm, PoolAccountClockForm, PoolAllocateForm, PoolFilterForm, PoolSettingsForm
@@ -62,9 +63,7 @@ def pool_allocate(request):
     """Operations give chosen inquiries of the pool to a salesperson."""
     form = PoolAllocateForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect("inquiries:pool")
     salesperson = form.cleaned_data["salesperson"]
     try:

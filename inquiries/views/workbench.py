@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Account, User
 from accounts.permissions import operations_required, ops_manager_required
 from accounts.services import account_current_holder
+from inquiryhub.forms import form_errors_to_messages
 
 from .. import services
 from ..buyers import buyers_held_elsewhere
@@ -155,9 +156,7 @@ def allocate(request):
     view, query = request.POST.get("view", "list"), request.POST.get("query", "")
     back = _list_url(view, query)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect(back)
     data = form.cleaned_data
     salesperson, note = data["salesperson"], data["note"]
@@ -197,9 +196,7 @@ def reassign(request, pk: int):
     inquiry = get_inquiry_for_user(request.user, pk)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        form_errors_to_messages(request, form)
         return redirect(inquiry)
     salesperson = form.cleaned_data["salesperson"]
     try:
@@ -256,9 +253,7 @@ def decide(request, pk: int):
     form = DisputeDecisionForm(request.POST, prefix=request.POST.get("prefix") or None)
     back = _safe_next(request, reverse("inquiries:disputes"))
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, f"{inquiry.external_id}: {error}")
+        form_errors_to_messages(request, form, prefix=f"{inquiry.external_id}: ")
         return redirect(back)
     confirm = form.cleaned_data["decision"] == DisputeDecisionForm.CONFIRM
     try:
@@ -282,7 +277,7 @@ def decide(request, pk: int):
 def rules(request):
     """Every account's rule at a glance, the pool's conversion and today's load."""
     accounts = list(allocation_rules_overview())
-    people = list(User.objects.salespeople().filter(is_active=True).order_by("display_name", "username"))
+    people = list(User.objects.active_salespeople().by_name())
     ids = [p.pk for p in people]
     conversion = salespeople_conversion(ids)
     today = allocations_today(ids)
@@ -308,7 +303,7 @@ def rule_edit(request, account_pk: int):
     """Set one account's rule: the mode, the pool with capacities, the routes."""
     account = get_object_or_404(Account, pk=account_pk)
     rule = AllocationRule.objects.filter(account=account).first()
-    people = User.objects.active_salespeople().order_by("display_name", "username")
+    people = User.objects.active_salespeople().by_name()
     if request.method == "POST":
         form = AllocationRuleForm(request.POST, salespeople=people)
         routes = RouteFormSet(request.POST, prefix="routes")
