@@ -2,8 +2,9 @@
 
 import logging
 
-# The beat schedule's heartbeat runs every minute; /healthz reads its result, the log needs none of it.
-ROUTINE_TASKS = ("inquiryhub.heartbeat",)
+# The beat schedule's minutely jobs: the heartbeat (/healthz reads its result) and the chat outbox's
+# sweep; the log needs none of their routine lines.
+ROUTINE_TASKS = ("inquiryhub.heartbeat", "accounts.notify_sweep")
 
 
 class RefusedRequestFilter(logging.Filter):

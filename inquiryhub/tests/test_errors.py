@@ -99,3 +99,6 @@ def test_the_heartbeats_routine_lines_are_dropped_and_its_failures_kept():
     assert keep(record(logging.INFO, "Scheduler: Sending due task worker-heartbeat (inquiryhub.heartbeat)")) is False
     assert keep(record(logging.ERROR, "Task inquiryhub.heartbeat[abc] raised unexpected: OSError()")) is True
     assert keep(record(logging.INFO, "Task inquiries.import_workbook[abc] succeeded in 3s")) is True
+    # The chat outbox's minutely sweep is routine too.
+    assert keep(record(logging.INFO, "Scheduler: Sending due task notify-sweep (accounts.notify_sweep)")) is False
+    assert keep(record(logging.INFO, "Task accounts.notify_sweep[5cc2] succeeded in 0.01s: {}")) is False
