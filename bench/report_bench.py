@@ -223,7 +223,7 @@ def load(total: int) -> None:
             inquiries.append(
                 f"{inquiry_id}\t{account}\tE{inquiry_id:08d}\t{ts(received)}\t{source}\t\t\t\t\t\t\t\t\t\\N\t"
                 f"{owner or chr(92) + 'N'}\t{ts(first_alloc)}\t{ts(first_reply)}\t{ts(reply_due)}\t\\N\t{quality}\t"
-                f"{state}\t\t\\N\t{created}\t{created}\t{ts(owner_since)}\n"
+                f"{state}\t\t\\N\t{created}\t{created}\t{ts(owner_since)}\t\n"
             )
     # Repeat and offline orders: no inquiry.
     for _ in range(total // 500):
@@ -241,7 +241,7 @@ def load(total: int) -> None:
         ["id", "account_id", "external_id", "received_at", "source", "buyer_name", "buyer_company", "buyer_email",
          "country", "product", "quantity", "subject", "message", "rfq_quote_id", "owner_id", "first_allocated_at",
          "first_reply_at", "reply_due_at", "overdue_at", "quality", "state", "lost_reason", "lost_at", "created_at",
-         "updated_at", "owner_since"],
+         "updated_at", "owner_since", "buyer_phone"],
         inquiries,
     )  # fmt: skip
     copy(
