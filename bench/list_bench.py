@@ -57,7 +57,7 @@ SOURCES = ["inquiry"] * 16 + ["tm"] * 3 + ["rfq"]
 COLUMNS = (
     "account_id, external_id, received_at, source, buyer_name, buyer_company, buyer_email, country, product, "
     "quantity, subject, message, owner_id, first_allocated_at, first_reply_at, reply_due_at, overdue_at, quality, "
-    "state, lost_reason, created_at, updated_at"
+    "state, lost_reason, created_at, updated_at, buyer_phone"
 )
 
 
@@ -145,7 +145,7 @@ def load(rows: int) -> None:
                 f"Company {n % 20000} LLC,buyer{n % 300000}@example.com,{rng.choice(COUNTRIES)},{product},"
                 f'{rng.choice([100, 500, 1000, 5000])} pcs,"Inquiry about {product}",Please quote.,'
                 f'{owner},{fmt(first_alloc)},{fmt(first_reply)},{fmt(due)},{fmt(overdue)},"{quality}",{state},"",'
-                f"{now.isoformat()},{now.isoformat()}\n"
+                f'{now.isoformat()},{now.isoformat()},""\n'
             )
         out.seek(0)
         return out
