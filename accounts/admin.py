@@ -25,6 +25,7 @@ from .models import (
     CompanySettings,
     Notification,
     OutboxMessage,
+    ReplyRateSnapshot,
     User,
 )
 
@@ -231,3 +232,12 @@ class OutboxMessageAdmin(RoleModelAdmin):
     list_filter = ("status", "event")
     list_select_related = ("recipient", "robot")
     raw_id_fields = ("recipient",)
+
+
+@admin.register(ReplyRateSnapshot)
+class ReplyRateSnapshotAdmin(RoleModelAdmin):
+    list_display = ("account", "date", "reply_rate", "avg_reply_hours")
+    list_filter = ("account",)
+    search_fields = ("account__code",)
+    list_select_related = ("account",)
+    date_hierarchy = "date"

@@ -1,5 +1,6 @@
 """The company's side of the world: the team and its roles, the Alibaba.com accounts and who
-holds them, the company settings, notifications and the audit trail."""
+holds them, the company settings, notifications, the audit trail and the reply rates Alibaba
+measures for each account."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -308,6 +309,39 @@ class AlibabaStaffMonth(models.Model):
 
     def __str__(self):
         return f"{self.alibaba_name or self.person_id} {self.month:%Y-%m}"
+
+
+class ReplyRateSnapshot(models.Model):
+    """The reply rate Alibaba's back office showed for an account on a day (imported)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="reply_rates"
+    )
+    date = models.DateField(_("date"))
+    reply_rate = models.DecimalField(_("reply rate"), max_digits=5, decimal_places=4)
+    avg_reply_hours = models.DecimalField(
+        _("average reply time (hours)"), max_digits=8, decimal_places=2, null=True, blank=True
+    )
+
+    class Meta:
+        # Moved from reports: the table keeps its name, no row moved.
+        db_table = "reports_replyratesnapshot"
+        verbose_name = _("reply-rate snapshot")
+        verbose_name_plural = _("reply-rate snapshots")
+        ordering = ["account", "-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "date"], name="reply_rate_one_per_account_day"),
+            models.CheckConstraint(
+                condition=Q(reply_rate__gte=0) & Q(reply_rate__lte=1), name="reply_rate_between_0_and_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(avg_reply_hours__isnull=True) | Q(avg_reply_hours__gte=0),
+                name="reply_rate_hours_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.account.code} {self.date}: {self.reply_rate:.2%}"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -2,16 +2,7 @@ from django.contrib import admin
 
 from inquiryhub.admin import RoleModelAdmin
 
-from .models import MonthlyReport, ReplyRateSnapshot
-
-
-@admin.register(ReplyRateSnapshot)
-class ReplyRateSnapshotAdmin(RoleModelAdmin):
-    list_display = ("account", "date", "reply_rate", "avg_reply_hours")
-    list_filter = ("account",)
-    search_fields = ("account__code",)
-    list_select_related = ("account",)
-    date_hierarchy = "date"
+from .models import MonthlyReport
 
 
 @admin.register(MonthlyReport)

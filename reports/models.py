@@ -1,41 +1,9 @@
-"""What the reports keep: Alibaba's reply-rate snapshots and the stored monthly reports."""
+"""What the reports keep: the stored monthly reports."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-
-class ReplyRateSnapshot(models.Model):
-    """The reply rate Alibaba's back office showed for an account on a day (imported)."""
-
-    account = models.ForeignKey(
-        "accounts.Account", verbose_name=_("account"), on_delete=models.CASCADE, related_name="reply_rates"
-    )
-    date = models.DateField(_("date"))
-    reply_rate = models.DecimalField(_("reply rate"), max_digits=5, decimal_places=4)
-    avg_reply_hours = models.DecimalField(
-        _("average reply time (hours)"), max_digits=8, decimal_places=2, null=True, blank=True
-    )
-
-    class Meta:
-        verbose_name = _("reply-rate snapshot")
-        verbose_name_plural = _("reply-rate snapshots")
-        ordering = ["account", "-date"]
-        constraints = [
-            models.UniqueConstraint(fields=["account", "date"], name="reply_rate_one_per_account_day"),
-            models.CheckConstraint(
-                condition=Q(reply_rate__gte=0) & Q(reply_rate__lte=1), name="reply_rate_between_0_and_1"
-            ),
-            models.CheckConstraint(
-                condition=Q(avg_reply_hours__isnull=True) | Q(avg_reply_hours__gte=0),
-                name="reply_rate_hours_not_negative",
-            ),
-        ]
-
-    def __str__(self):
-        return f"{self.account.code} {self.date}: {self.reply_rate:.2%}"
 
 
 class MonthlyReport(models.Model):

@@ -31,13 +31,13 @@ from accounts.models import (
     AlibabaName,
     AlibabaStaffMonth,
     AuditEvent,
+    ReplyRateSnapshot,
     Role,
     User,
 )
 from accounts.permissions import OPERATIONS
 from accounts.services import account_hand_over
 from inquiryhub.db import bulk_create_rows, bulk_update_rows, reserve_ids
-from reports.models import ReplyRateSnapshot
 
 from .. import services
 from ..models import Allocation, FollowUp, Inquiry, Order, Quality, QualityVerdict, RfqQuote

@@ -8,10 +8,9 @@ accounts by import when every /team/accounts/ page answers them 403.
 import pytest
 from django.utils import translation
 
-from accounts.models import Account, AccountHolding, AuditEvent, User
+from accounts.models import Account, AccountHolding, AuditEvent, ReplyRateSnapshot, User
 from inquiries.models import Inquiry, RfqQuote
 from inquiries.tests.import_files import counts, problems, run_import, write_csv
-from reports.models import ReplyRateSnapshot
 from tests.factories import AccountFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from accounts.models import AccountHolding, AuditEvent, Notification, User
+from accounts.models import AccountHolding, AuditEvent, Notification, ReplyRateSnapshot, User
 from inquiries.importing import sheets
 from inquiries.models import (
     Allocation,
@@ -31,7 +31,6 @@ from inquiries.tests.import_files import (
     write_xlsx,
     zip_bomb_workbook,
 )
-from reports.models import ReplyRateSnapshot
 from tests.factories import AccountFactory, SubAccountFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -22,7 +22,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, AccountHolding, AuditEvent, CompanySettings, Role, User
+from accounts.models import Account, AccountHolding, AuditEvent, CompanySettings, ReplyRateSnapshot, Role, User
 from accounts.services import account_hand_over
 from inquiries.models import Allocation, FollowUp, Inquiry, Order, QualityVerdict, RfqQuote
 from inquiries.services import (
@@ -38,7 +38,6 @@ from inquiries.services import (
     quality_verdicts_record_many,
     rfq_quote_log,
 )
-from reports.models import ReplyRateSnapshot
 
 from . import plan as story
 from .pool import demo_pool_seed

@@ -72,7 +72,7 @@ def full_months() -> list[str]:
 def test_the_first_run_loads_a_company_of_thousands_of_inquiries(seeded, db):
     assert 4_000 <= seeded.created["inquiries.Inquiry"] <= 7_000
     assert seeded.created["accounts.User"] == len(story.TEAM) == 11
-    assert seeded.created["reports.ReplyRateSnapshot"] > 200
+    assert seeded.created["accounts.ReplyRateSnapshot"] > 200
     assert Order.objects.filter(trade_assurance=True).exists()
     assert Order.objects.filter(trade_assurance=False).exists()
     assert Order.objects.filter(cancelled_at__isnull=False).exists()

@@ -16,10 +16,9 @@ from django.db.models import (
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils import timezone
 
-from accounts.models import Account
+from accounts.models import Account, ReplyRateSnapshot
 from inquiries.models import Order, RfqQuote
 
-from ..models import ReplyRateSnapshot
 from ..periods import ReportPeriod, add_months, month_start
 from .cohort import _usd
 from .scope import Scope

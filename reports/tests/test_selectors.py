@@ -6,10 +6,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from accounts.models import CompanySettings
+from accounts.models import CompanySettings, ReplyRateSnapshot
 from inquiries import services as inquiry_services
 from inquiries.models import Allocation, Inquiry, Order, RfqQuote, Source
-from reports.models import ReplyRateSnapshot
 from reports.periods import ReportPeriod
 from reports.selectors import attribution_report, monthly_trends, resolve_scope
 from tests.factories import AccountFactory, InquiryFactory, SubAccountFactory, UserFactory
