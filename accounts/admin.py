@@ -11,9 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from inquiryhub.admin import RoleModelAdmin
-
 from . import services
+from .admin_site import RoleModelAdmin
 from .models import (
     Account,
     AccountHolding,

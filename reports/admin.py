@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from inquiryhub.admin import RoleModelAdmin
+from accounts.admin_site import RoleModelAdmin
 
 from .models import MonthlyReport
 

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.admin_site import InquiryHubAdminSite
 from accounts.models import Account, AlibabaName, AuditEvent, ChatContact, ChatRobot, OutboxMessage, User
 from inquiries import buyers, pool, services
 from inquiries.exports import export_path
@@ -45,7 +46,6 @@ from inquiries.models import (
     QualityVerdict,
     RfqQuote,
 )
-from inquiryhub.admin import InquiryHubAdminSite
 from inquiryhub.tasks import HEARTBEAT_KEY
 from reports.models import MonthlyReport
 from tests.factories import AccountFactory, InquiryFactory, UserFactory, usd

@@ -13,8 +13,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from accounts.admin_site import RoleModelAdmin
 from inquiries import services
-from inquiryhub.admin import RoleModelAdmin
 from tests.factories import AccountFactory, InquiryFactory
 
 pytestmark = pytest.mark.django_db

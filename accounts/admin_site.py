@@ -1,13 +1,16 @@
 """The admin site: the operations manager edits, the boss reads, nobody else gets in.
 
-Writes through the admin leave an audit row like every other write; fields that services
-maintain (owner, first reply, state...) are read-only here so the admin cannot bypass them.
+Who gets in is a matter of the team's roles, and writes through the admin leave an audit row
+like every other write: both belong to accounts, the lowest app, which every app's admin.py
+imports `RoleModelAdmin` from. Fields that services maintain (owner, first reply, state...) are
+read-only in the apps' admins so the admin cannot bypass them.
 """
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 
-from accounts.audit import audit_record
+from .audit import audit_record
+from .models import Role
 
 
 class InquiryHubAdminSite(admin.AdminSite):
@@ -16,7 +19,7 @@ class InquiryHubAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return user.is_active and (user.is_superuser or user.role in ("ops_manager", "boss"))
+        return user.is_active and (user.is_superuser or user.role in (Role.OPS_MANAGER, Role.BOSS))
 
 
 class RoleModelAdmin(admin.ModelAdmin):
@@ -25,7 +28,7 @@ class RoleModelAdmin(admin.ModelAdmin):
     read_only_for_all = False
 
     def _is_manager(self, request):
-        return request.user.is_active and (request.user.is_superuser or request.user.role == "ops_manager")
+        return request.user.is_active and (request.user.is_superuser or request.user.role == Role.OPS_MANAGER)
 
     def has_module_permission(self, request):
         return self.admin_site.has_permission(request)
