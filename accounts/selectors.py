@@ -3,36 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
-
-from inquiries.models import Inquiry, InquiryState, RfqQuote
-from inquiryhub.dates import company_month_start
 
 from .models import Account, AccountHolding, AccountKind, Role, User
 
 
-def accounts_overview() -> list[dict]:
+def accounts_overview(inquiries_this_month: Mapping[int, int]) -> list[dict]:
     """Main accounts, each followed by its sub-accounts, with current holder and this month's
-    inquiries (three queries)."""
+    inquiries, counted by the caller (two queries here)."""
     open_holdings = AccountHolding.objects.filter(ended_at__isnull=True).select_related("holder")
     accounts = list(
         Account.objects.select_related("parent")
         .prefetch_related(Prefetch("holdings", queryset=open_holdings, to_attr="open_holdings"))
         .order_by("code")
     )
-    month = dict(
-        Inquiry.objects.filter(received_at__gte=company_month_start())
-        .values_list("account_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     subs: dict[int, list[Account]] = {}
     for account in accounts:
         account.holder = account.open_holdings[0].holder if account.open_holdings else None
-        account.inquiries_this_month = month.get(account.pk, 0)
+        account.inquiries_this_month = inquiries_this_month.get(account.pk, 0)
         if account.kind == AccountKind.SUB:
             subs.setdefault(account.parent_id, []).append(account)
     return [
@@ -45,27 +37,18 @@ def account_holdings(account: Account) -> QuerySet[AccountHolding]:
     return account.holdings.select_related("holder", "assigned_by").order_by("-started_at", "-id")
 
 
-def team_overview() -> list[User]:
-    """Everyone on the team, salespeople first, with their open inquiries and this month's RFQ
-    quotes (three queries)."""
-    people = list(User.objects.order_by("role", "-is_active", "display_name", "username"))
-    sales_ids = [p.pk for p in people if p.role == Role.SALES]
-    open_counts = dict(
-        Inquiry.objects.filter(owner_id__in=sales_ids, state__in=(InquiryState.NEW, InquiryState.REPLIED))
-        .values_list("owner_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    quotes = dict(
-        RfqQuote.objects.filter(salesperson_id__in=sales_ids, quoted_at__gte=company_month_start())
-        .values_list("salesperson_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+def team_members() -> list[User]:
+    """Everyone on the team (one query); `team_overview` puts them in the team page's order."""
+    return list(User.objects.order_by("role", "-is_active", "display_name", "username"))
+
+
+def team_overview(people: list[User], *, open_inquiries: Mapping[int, int], rfq_used: Mapping[int, int]) -> list[User]:
+    """The team page: salespeople first, each with their open inquiries and this month's RFQ
+    quotes, counted by the caller for the salespeople among `people`."""
     order = {Role.SALES: 0, Role.OPS_MANAGER: 1, Role.OPS: 2, Role.BOSS: 3}
     for person in people:
-        person.open_inquiries = open_counts.get(person.pk, 0)
-        person.rfq_used = quotes.get(person.pk, 0)
+        person.open_inquiries = open_inquiries.get(person.pk, 0)
+        person.rfq_used = rfq_used.get(person.pk, 0)
     return sorted(people, key=lambda p: (order.get(p.role, 9), not p.is_active, p.label))
 
 

@@ -6,11 +6,10 @@ from .notify import views as chat
 app_name = "accounts"
 
 urlpatterns = [
-    path("", views.team, name="team"),
+    # "" (team) and "accounts/" (accounts): the pages with inquiry counts, in inquiryhub/urls.py.
     path("people/new/", views.member_create, name="member_create"),
     path("people/<int:pk>/", views.member_edit, name="member_edit"),
     path("people/<int:pk>/away/", views.member_away, name="member_away"),
-    path("accounts/", views.account_list, name="accounts"),
     path("accounts/new/", views.account_create, name="account_create"),
     path("accounts/<int:pk>/", views.account_detail, name="account_detail"),
     path("settings/", views.company_settings, name="company_settings"),

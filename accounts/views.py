@@ -26,7 +26,7 @@ from .forms import (
 )
 from .models import Account, AuditEvent, CompanySettings, Role, User
 from .permissions import ops_manager_required, role_required
-from .selectors import account_holdings, accounts_overview, audit_change_lines, audit_events_page, team_overview
+from .selectors import account_holdings, audit_change_lines, audit_events_page
 
 HOUR = 60 * 60
 
@@ -66,13 +66,8 @@ def _apply_errors(form, exc: ValidationError) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# The team
-
-
-@ops_manager_required
-def team(request):
-    """Everyone on the team: salespeople with their away switch, RFQ quota and open inquiries."""
-    return render(request, "accounts/team.html", {"people": team_overview(), "tab": "team"})
+# The team (the team page itself, with each salesperson's inquiry counts, is composed above the
+# apps in inquiryhub/views.py)
 
 
 @ops_manager_required
@@ -135,13 +130,7 @@ def member_away(request, pk: int):
 
 
 # ---------------------------------------------------------------------------------------------
-# The accounts
-
-
-@ops_manager_required
-def account_list(request):
-    """Main accounts with their sub-accounts, who holds each now, and this month's inquiries."""
-    return render(request, "accounts/account_list.html", {"groups": accounts_overview(), "tab": "accounts"})
+# The accounts (their list, with this month's inquiries, is composed in inquiryhub/views.py)
 
 
 @ops_manager_required

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import urls as accounts_urls
 from accounts.views import PasswordResetView
 
 from . import views
@@ -14,7 +15,20 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    path("team/", include("accounts.urls")),
+    # The team and account pages show inquiry counts: composed here, above the apps.
+    path(
+        "team/",
+        include(
+            (
+                [
+                    path("", views.team, name="team"),
+                    path("accounts/", views.account_list, name="accounts"),
+                    *accounts_urls.urlpatterns,
+                ],
+                accounts_urls.app_name,
+            )
+        ),
+    ),
     path("inquiries/", include("inquiries.urls")),
     path("reports/", include("reports.urls")),
 ]

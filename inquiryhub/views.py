@@ -1,4 +1,6 @@
-"""Pages that belong to no single part of the business: the home page and the health check."""
+"""Pages that belong to no single part of the business: the home page, the health check, and the
+team and account pages, which show the team's people and accounts (accounts) with their inquiry
+counts (inquiries): accounts imports no app above it, so the two are put together here."""
 
 import datetime as dt
 
@@ -6,14 +8,20 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Count
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from accounts.models import Role
+from accounts.permissions import ops_manager_required
+from accounts.selectors import accounts_overview, team_members, team_overview
+from inquiries.models import Inquiry, InquiryState, RfqQuote
 from inquiries.selectors import home_counts, import_jobs_worker_lost
 from reports.selectors import boss_home
 
+from .dates import company_month_start
 from .tasks import HEARTBEAT_KEY
 
 
@@ -90,3 +98,34 @@ def healthz(request):
         },
         status=200 if healthy else 503,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# The team and its accounts (URLs in the accounts namespace: inquiryhub/urls.py)
+
+
+def _counted(qs, key: str) -> dict[int, int]:
+    """{key: number of rows} in one grouped query."""
+    return dict(qs.values_list(key).annotate(n=Count("id")).order_by())
+
+
+@ops_manager_required
+def team(request):
+    """Everyone on the team: salespeople with their away switch, RFQ quota and open inquiries."""
+    people = team_members()
+    sales_ids = [p.pk for p in people if p.role == Role.SALES]
+    open_inquiries = _counted(
+        Inquiry.objects.filter(owner_id__in=sales_ids, state__in=(InquiryState.NEW, InquiryState.REPLIED)), "owner_id"
+    )
+    rfq_used = _counted(
+        RfqQuote.objects.filter(salesperson_id__in=sales_ids, quoted_at__gte=company_month_start()), "salesperson_id"
+    )
+    people = team_overview(people, open_inquiries=open_inquiries, rfq_used=rfq_used)
+    return render(request, "accounts/team.html", {"people": people, "tab": "team"})
+
+
+@ops_manager_required
+def account_list(request):
+    """Main accounts with their sub-accounts, who holds each now, and this month's inquiries."""
+    month = _counted(Inquiry.objects.filter(received_at__gte=company_month_start()), "account_id")
+    return render(request, "accounts/account_list.html", {"groups": accounts_overview(month), "tab": "accounts"})
