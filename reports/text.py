@@ -80,8 +80,27 @@ def _funnel_rows(funnel: dict) -> list[list[str]]:
 
 def render_text(payload: dict) -> str:
     """The report of ATTRIBUTION.md §7 laid out for a terminal."""
-    status = _("final") if payload["status"] == "final" else _("provisional")
     out = [
+        *_heading(payload),
+        "",
+        table(["", _("This month"), _("Baseline"), _("Difference")], _funnel_rows(payload["funnel"])),
+        "",
+        _effects_table(payload["orders_change"], payload["revenue_change"]),
+        "",
+        _("Verdict: %(text)s") % {"text": payload["verdict"]["text"]},
+        "",
+        _kpi_table(payload["kpis"]),
+    ]
+    if payload["salespeople"]:
+        out += ["", _people_table(payload["salespeople"])]
+    if payload["accounts"]:
+        out += ["", _accounts_table(payload["accounts"])]
+    return "\n".join(out)
+
+
+def _heading(payload: dict) -> list[str]:
+    status = _("final") if payload["status"] == "final" else _("provisional")
+    return [
         _("Monthly report %(month)s, %(scope)s, against %(baseline)s")
         % {"month": payload["month"], "scope": _scope_label(payload["scope"]), "baseline": payload["baseline"]},
         _("As of %(as_of)s (baseline as of %(baseline_as_of)s), window %(days)s days, %(status)s")
@@ -91,11 +110,10 @@ def render_text(payload: dict) -> str:
             "days": payload["window_days"],
             "status": status,
         },
-        "",
-        table(["", _("This month"), _("Baseline"), _("Difference")], _funnel_rows(payload["funnel"])),
-        "",
     ]
-    oc, rc = payload["orders_change"], payload["revenue_change"]
+
+
+def _effects_table(oc: dict, rc: dict) -> str:
     factor_labels = [
         ("volume", _("Volume")),
         ("quality", _("Quality")),
@@ -106,71 +124,58 @@ def render_text(payload: dict) -> str:
         ("sales", _("Sales")),
         ("total", _("Total")),
     ]
-    out.append(
-        table(
-            [_("Effect"), _("Orders"), _("Revenue (USD)")],
-            [[label, _num(oc[key]) if key in oc else "", _num(rc[key], 2)] for key, label in factor_labels],
-        )
+    return table(
+        [_("Effect"), _("Orders"), _("Revenue (USD)")],
+        [[label, _num(oc[key]) if key in oc else "", _num(rc[key], 2)] for key, label in factor_labels],
     )
-    out += ["", _("Verdict: %(text)s") % {"text": payload["verdict"]["text"]}, ""]
-    k = payload["kpis"]
-    out.append(
-        table(
-            [_("Key figure"), _("Value")],
-            [
-                [_("Reply within 24 h"), _rate(k["reply_24h_rate"])],
-                [_("Sales reply within SLA"), _rate(k["sales_sla_rate"])],
-                [
-                    _("Allocation delay, median (hours)"),
-                    "—" if k["allocation_delay_median_hours"] is None else f"{k['allocation_delay_median_hours']:.2f}",
-                ],
-                [_("Orders won in the month"), f"{k['orders_won_in_month']:,d}"],
-                [_("Trade-assurance orders"), f"{k['ta_orders']:,d}"],
-                [_("Trade-assurance share"), _rate(k["ta_share"])],
-            ],
-        )
+
+
+def _kpi_table(k: dict) -> str:
+    delay = k["allocation_delay_median_hours"]
+    return table(
+        [_("Key figure"), _("Value")],
+        [
+            [_("Reply within 24 h"), _rate(k["reply_24h_rate"])],
+            [_("Sales reply within SLA"), _rate(k["sales_sla_rate"])],
+            [_("Allocation delay, median (hours)"), "—" if delay is None else f"{delay:.2f}"],
+            [_("Orders won in the month"), f"{k['orders_won_in_month']:,d}"],
+            [_("Trade-assurance orders"), f"{k['ta_orders']:,d}"],
+            [_("Trade-assurance share"), _rate(k["ta_share"])],
+        ],
     )
-    people = payload["salespeople"]
-    if people:
-        out += [
-            "",
-            table(
-                [
-                    _("Salesperson"),
-                    _("Inquiries"),
-                    _("Valid"),
-                    _("Replied"),
-                    _("Won"),
-                    _("Revenue (USD)"),
-                    _("Orders change"),
-                    _("Operations"),
-                    _("Sales"),
-                    _("RFQ quotes"),
-                    _("RFQ won"),
-                ],
-                [_person_row(row) for row in people],
-            ),
-        ]
-    if payload["accounts"]:
-        out += [
-            "",
-            table(
-                [
-                    _("Account"),
-                    _("Kind"),
-                    _("Inquiries"),
-                    _("Valid"),
-                    _("Replied"),
-                    _("Won"),
-                    _("Revenue (USD)"),
-                    _("Orders change"),
-                    _("Operations"),
-                    _("Sales"),
-                ],
-                [_account_row(row) for row in payload["accounts"]],
-            ),
-        ]
-    return "\n".join(out)
+
+
+def _people_table(people: list[dict]) -> str:
+    header = [
+        _("Salesperson"),
+        _("Inquiries"),
+        _("Valid"),
+        _("Replied"),
+        _("Won"),
+        _("Revenue (USD)"),
+        _("Orders change"),
+        _("Operations"),
+        _("Sales"),
+        _("RFQ quotes"),
+        _("RFQ won"),
+    ]
+    return table(header, [_person_row(row) for row in people])
+
+
+def _accounts_table(accounts: list[dict]) -> str:
+    header = [
+        _("Account"),
+        _("Kind"),
+        _("Inquiries"),
+        _("Valid"),
+        _("Replied"),
+        _("Won"),
+        _("Revenue (USD)"),
+        _("Orders change"),
+        _("Operations"),
+        _("Sales"),
+    ]
+    return table(header, [_account_row(row) for row in accounts])
 
 
 def _funnel_cells(row: dict) -> list[str]:

@@ -45,23 +45,7 @@ def robot_save(
             raise ValidationError({"webhook_url": _("Paste the robot's webhook address.")})
         if ChatRobot.objects.filter(name__iexact=name.strip()).exclude(pk=robot.pk).exists():
             raise ValidationError({"name": _("A robot with this name exists already.")})
-        changes = {}
-        if webhook_url:
-            robots.robot_url_check(kind, webhook_url)
-            if webhook_url != robot.webhook_url:
-                changes["webhook_url"] = [
-                    robots.mask(robot.webhook_url) if robot.webhook_url else None,
-                    robots.mask(webhook_url),
-                ]
-                robot.webhook_url = webhook_url
-        elif kind != robot.kind:
-            # The stored address belongs to the other kind of robot.
-            robots.robot_url_check(kind, robot.webhook_url)
-        if secret and secret != robot.secret:
-            changes["secret"] = [_("(set)") if robot.secret else None, _("(changed)")]
-            robot.secret = secret
-        if kind == robots.DINGTALK and not robot.secret:
-            raise ValidationError({"secret": _("A DingTalk robot needs its signing secret (SEC…).")})
+        changes = _robot_credentials_apply(robot, kind=kind, webhook_url=webhook_url, secret=secret)
         for attr, value in (
             ("name", name.strip()),
             ("kind", kind),
@@ -87,6 +71,30 @@ def robot_save(
                 changes=changes,
             )
         return robot
+
+
+@sensitive_variables("webhook_url", "secret")
+def _robot_credentials_apply(robot: ChatRobot, *, kind: str, webhook_url: str, secret: str) -> dict:
+    """Set a new address or secret on `robot` (checked, never an empty one over a stored one) and
+    return the changes as the audit row shows them: masked, never the credential itself."""
+    changes = {}
+    if webhook_url:
+        robots.robot_url_check(kind, webhook_url)
+        if webhook_url != robot.webhook_url:
+            changes["webhook_url"] = [
+                robots.mask(robot.webhook_url) if robot.webhook_url else None,
+                robots.mask(webhook_url),
+            ]
+            robot.webhook_url = webhook_url
+    elif kind != robot.kind:
+        # The stored address belongs to the other kind of robot.
+        robots.robot_url_check(kind, robot.webhook_url)
+    if secret and secret != robot.secret:
+        changes["secret"] = [_("(set)") if robot.secret else None, _("(changed)")]
+        robot.secret = secret
+    if kind == robots.DINGTALK and not robot.secret:
+        raise ValidationError({"secret": _("A DingTalk robot needs its signing secret (SEC…).")})
+    return changes
 
 
 def robot_test(*, robot: ChatRobot) -> robots.Answer:

@@ -25,12 +25,18 @@ class PresentPlanner:
     def make_the_present_alive(self) -> None:
         """The queue, the overdue, the disputes and today's follow-ups the pages should show."""
         rng = random.Random(f"{SEED}/present")
-        now = self.now
         current = [i for i in self.inquiries if i.month == 0 and i.source != "rfq"]
         current.sort(key=lambda i: i.received_at)
         screened = [i for i in current if not i.allocations]
+        # Each step leaves alone the inquiries an earlier one took (`taken`: their ids).
+        taken = set(map(id, self.plan_disputes(current) + screened))
+        taken |= self.plan_queue(rng, current, taken)
+        taken |= self.plan_overdue(rng, taken)
+        self.plan_due_followups(rng, taken)
 
-        # Disputes: a few flags from the last days that operations have not reviewed yet.
+    def plan_disputes(self, current: list[Inquiry]) -> list[Inquiry]:
+        """A few flags from the last days that operations have not reviewed yet."""
+        now = self.now
         working = [i for i in current if i.allocations]
         settled = [i for i in working if i.received_at < now - dt.timedelta(hours=6)]
         disputes: list[Inquiry] = []
@@ -50,9 +56,11 @@ class PresentPlanner:
             inquiry.allocations.append(Allocation(allocated, first.salesperson, first.by, first.reason))
             flagged = inquiry.received_at + span * 0.6
             inquiry.verdicts.append(Verdict(flagged, "sales", "invalid", reason, FLAG_NOTES[reason], first.salesperson))
-        taken = set(map(id, disputes + screened))
+        return disputes
 
-        # The queue: whatever came in during the last 90 minutes, and a share of the last 2.5 days.
+    def plan_queue(self, rng: random.Random, current: list[Inquiry], taken: set[int]) -> set[int]:
+        """The queue: whatever came in during the last 90 minutes, and a share of the last 2.5 days."""
+        now = self.now
         queue = [
             i
             for i in current
@@ -66,9 +74,11 @@ class PresentPlanner:
             queue = [i for i in current if id(i) not in taken][-6:]
         for inquiry in queue:
             inquiry.clear_work()
-        taken |= set(map(id, queue))
+        return set(map(id, queue))
 
-        # Overdue: allocated a day or more ago, no answer yet (not main A: 陈静 answers everything).
+    def plan_overdue(self, rng: random.Random, taken: set[int]) -> set[int]:
+        """Allocated a day or more ago, no answer yet (not main A: 陈静 answers everything)."""
+        now = self.now
         window = [
             i
             for i in self.inquiries
@@ -79,14 +89,17 @@ class PresentPlanner:
             and now - dt.timedelta(hours=72) < i.received_at < now - dt.timedelta(hours=26)
             and len(i.allocations) == 1
         ]
-        for inquiry in rng.sample(window, min(6, len(window))):
+        overdue = rng.sample(window, min(6, len(window)))
+        for inquiry in overdue:
             allocation = inquiry.allocations[0]
             inquiry.clear_work()
             inquiry.allocations.append(allocation)
-            taken.add(id(inquiry))
+        return set(map(id, overdue))
 
-        # Follow-ups: the last one of each open conversation of the past weeks names its next step,
-        # and a couple per salesperson fall due today.
+    def plan_due_followups(self, rng: random.Random, taken: set[int]) -> None:
+        """The last follow-up of each open conversation of the past weeks names its next step, and a
+        couple per salesperson fall due today."""
+        now = self.now
         today = now.astimezone(self.tz).date()
         open_talks = [
             i
