@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 
 from .audit import audit_record
-from .models import Role
+from .models import OVERSEERS, Role
 
 
 class InquiryHubAdminSite(admin.AdminSite):
@@ -19,7 +19,7 @@ class InquiryHubAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         user = request.user
-        return user.is_active and (user.is_superuser or user.role in (Role.OPS_MANAGER, Role.BOSS))
+        return user.is_active and (user.is_superuser or user.role in OVERSEERS)
 
 
 class RoleModelAdmin(admin.ModelAdmin):

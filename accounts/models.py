@@ -17,9 +17,11 @@ class Role(models.TextChoices):
     SALES = "sales", _("Salesperson")
 
 
-# Who reads the whole company (everyone but a salesperson), and who runs operations.
+# Who reads the whole company (everyone but a salesperson), who runs operations, and who reads
+# the audit trail and enters the admin (the operations manager edits there, the boss reads).
 READERS = (Role.BOSS, Role.OPS_MANAGER, Role.OPS)
 OPERATIONS = (Role.OPS_MANAGER, Role.OPS)
+OVERSEERS = (Role.OPS_MANAGER, Role.BOSS)
 
 
 class UserQuerySet(models.QuerySet):

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 
 from .models import OPERATIONS as OPERATIONS
+from .models import OVERSEERS as OVERSEERS
 from .models import READERS as READERS
 from .models import Role
 

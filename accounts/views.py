@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from inquiryhub.client import client_address, within_rate
+from inquiryhub.forms import form_add_validation_error
 
 from . import services
 from .filters import AUDIT_ACTIONS, AuditEventFilter
@@ -24,8 +25,8 @@ from .forms import (
     TeamMemberCreateForm,
     TeamMemberForm,
 )
-from .models import Account, AuditEvent, CompanySettings, Role, User
-from .permissions import ops_manager_required, role_required
+from .models import Account, AuditEvent, CompanySettings, User
+from .permissions import OVERSEERS, ops_manager_required, role_required
 from .selectors import account_holdings, audit_change_lines, audit_events_page
 
 HOUR = 60 * 60
@@ -57,14 +58,6 @@ def notification_list(request):
     return render(request, "accounts/notifications.html", {"page": page})
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 # ---------------------------------------------------------------------------------------------
 # The team (the team page itself, with each salesperson's inquiry counts, is composed above the
 # apps in inquiryhub/views.py)
@@ -87,7 +80,7 @@ def member_create(request):
             )
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):
-                _apply_errors(form, exc)
+                form_add_validation_error(form, exc)
             else:
                 form.add_error("password1", exc.messages)
         else:
@@ -108,7 +101,7 @@ def member_edit(request, pk: int):
         try:
             services.team_member_update(member=member, by=request.user, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_error(form, exc)
         else:
             messages.success(request, _("%(name)s saved.") % {"name": member.label})
             return redirect("accounts:team")
@@ -140,7 +133,7 @@ def account_create(request):
         try:
             account = services.account_create(**form.cleaned_data, by=request.user)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_error(form, exc)
         else:
             messages.success(request, _("Account %(code)s added.") % {"code": account.code})
             return redirect("accounts:account_detail", pk=account.pk)
@@ -196,7 +189,7 @@ def company_settings(request):
 # The audit trail
 
 
-@role_required(Role.OPS_MANAGER, Role.BOSS)
+@role_required(*OVERSEERS)
 def audit_list(request):
     """Every audited write, newest first, filtered; read-only (the admin cannot edit it either)."""
     filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.all())

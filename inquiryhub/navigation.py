@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import OPERATIONS, READERS, Role
+from accounts.models import OPERATIONS, OVERSEERS, READERS, Role
 from inquiries.selectors import NAV_COUNT_CAP, operations_nav_counts, sales_nav_counts
 
 
@@ -54,7 +54,7 @@ NAV_ITEMS = [
     NavItem(_("Monthly report"), "reports:index", READERS),
     NavItem(_("This month so far"), "reports:this_month", READERS),
     NavItem(_("My month"), "reports:mine", (Role.SALES,)),
-    NavItem(_("Audit trail"), "accounts:audit", (Role.OPS_MANAGER, Role.BOSS)),
+    NavItem(_("Audit trail"), "accounts:audit", OVERSEERS),
 ]
 
 

@@ -145,9 +145,9 @@ def _kpi_table(k: dict) -> str:
     )
 
 
-def _people_table(people: list[dict]) -> str:
-    header = [
-        _("Salesperson"),
+def _figure_columns() -> list[str]:
+    """The columns a salesperson's row and an account's row share."""
+    return [
         _("Inquiries"),
         _("Valid"),
         _("Replied"),
@@ -156,25 +156,16 @@ def _people_table(people: list[dict]) -> str:
         _("Orders change"),
         _("Operations"),
         _("Sales"),
-        _("RFQ quotes"),
-        _("RFQ won"),
     ]
+
+
+def _people_table(people: list[dict]) -> str:
+    header = [_("Salesperson"), *_figure_columns(), _("RFQ quotes"), _("RFQ won")]
     return table(header, [_person_row(row) for row in people])
 
 
 def _accounts_table(accounts: list[dict]) -> str:
-    header = [
-        _("Account"),
-        _("Kind"),
-        _("Inquiries"),
-        _("Valid"),
-        _("Replied"),
-        _("Won"),
-        _("Revenue (USD)"),
-        _("Orders change"),
-        _("Operations"),
-        _("Sales"),
-    ]
+    header = [_("Account"), _("Kind"), *_figure_columns()]
     return table(header, [_account_row(row) for row in accounts])
 
 

@@ -12,18 +12,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import ChatContact, ChatRobot, NotifyEvent, OutboxMessage, User
 from accounts.permissions import ops_manager_required
+from inquiryhub.forms import form_add_validation_error
 
 from . import channels, outbox
 from .forms import AlertChoicesForm, ChatContactForm, DeliveryFilterForm, RobotForm
 from .selectors import delivery_log, failing_robots, robots_overview
-
-
-def _apply_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @ops_manager_required
@@ -41,7 +34,7 @@ def robot_create(request):
         try:
             robot = channels.robot_save(robot=None, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_error(form, exc)
         else:
             messages.success(request, _("Robot %(name)s saved. Send it a test message.") % {"name": robot.name})
             return redirect("accounts:robot_edit", pk=robot.pk)
@@ -58,7 +51,7 @@ def robot_edit(request, pk: int):
         try:
             channels.robot_save(robot=robot, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            form_add_validation_error(form, exc)
         else:
             messages.success(request, _("Robot %(name)s saved.") % {"name": form.cleaned_data["name"]})
             return redirect("accounts:robot_edit", pk=robot.pk)

@@ -31,6 +31,20 @@ def product_named(name: str) -> Product | None:
     return None
 
 
+def buyer_wrote(buyer, text) -> dict:
+    """An inquiry's buyer and message fields from a made-up buyer and what they wrote."""
+    return {
+        "buyer_name": buyer.name,
+        "buyer_company": buyer.company,
+        "buyer_email": buyer.email,
+        "country": buyer.country,
+        "product": text.product,
+        "quantity": text.quantity,
+        "subject": text.subject,
+        "message": text.message,
+    }
+
+
 class PlannerBase:
     """The calendar every part of the planner works on, and the inquiries and quotes planned so far."""
 

@@ -7,7 +7,7 @@ import datetime as dt
 import random
 
 from ..catalogue import EURO, PRODUCTS, Product, buyer_make, eur_of, message_write, order_amount
-from .base import in_hours, product_named, skewed
+from .base import buyer_wrote, in_hours, product_named, skewed
 from .records import Allocation, FollowUp, Inquiry, Loss, Order, Verdict
 from .story import (
     ACCOUNTS,
@@ -64,44 +64,23 @@ class InboundPlanner:
             nature = rng.choices([n for n, _ in NATURES], weights=[w for _, w in NATURES])[0]
             source = "tm" if rng.random() < 0.25 else "inquiry"
             if nature == "duplicate" and planned:
-                earlier = rng.choice(planned)
-                inquiry = Inquiry(
-                    account=account.code,
-                    external_id=f"{month_label}{account.number}{seq:05d}",
-                    received_at=received,
-                    month=month,
-                    source=source,
-                    nature=nature,
-                    buyer_name=earlier.buyer_name,
-                    buyer_company=earlier.buyer_company,
-                    buyer_email=earlier.buyer_email,
-                    country=earlier.country,
-                    product=earlier.product,
-                    quantity=earlier.quantity,
-                    subject=f"Re: {earlier.subject}"[:500],
-                    message="Sent you the same request a few days ago, please check and quote.",
-                )
+                content = _repeated(rng.choice(planned))
             else:
                 nature = "good" if nature == "duplicate" else nature
                 buyer = buyer_make(rng)
                 product = rng.choice(PRODUCTS)
-                text = message_write(rng, nature=nature, source=source, buyer=buyer, product=product)
-                inquiry = Inquiry(
-                    account=account.code,
-                    external_id=f"{month_label}{account.number}{seq:05d}",
-                    received_at=received,
-                    month=month,
-                    source=source,
-                    nature=nature,
-                    buyer_name=buyer.name,
-                    buyer_company=buyer.company,
-                    buyer_email=buyer.email,
-                    country=buyer.country,
-                    product=text.product,
-                    quantity=text.quantity,
-                    subject=text.subject,
-                    message=text.message,
+                content = buyer_wrote(
+                    buyer, message_write(rng, nature=nature, source=source, buyer=buyer, product=product)
                 )
+            inquiry = Inquiry(
+                account=account.code,
+                external_id=f"{month_label}{account.number}{seq:05d}",
+                received_at=received,
+                month=month,
+                source=source,
+                nature=nature,
+                **content,
+            )
             planned.append(inquiry)
             self.work(rng, inquiry, account)
         if account.code == MAIN_A:
@@ -271,3 +250,17 @@ class InboundPlanner:
                 won = latest + dt.timedelta(days=rng.uniform(0.5, min(room - 0.5, 15)))
                 inquiry.followups.append(FollowUp(won - in_hours(6), "quote", holder, "确认最终价格和交期"))
                 self.win(rng, inquiry, holder, habit, won, product_named(inquiry.product), cancel=False)
+
+
+def _repeated(earlier: Inquiry) -> dict:
+    """A buyer writing again what they wrote before (the duplicate operations flag)."""
+    return {
+        "buyer_name": earlier.buyer_name,
+        "buyer_company": earlier.buyer_company,
+        "buyer_email": earlier.buyer_email,
+        "country": earlier.country,
+        "product": earlier.product,
+        "quantity": earlier.quantity,
+        "subject": f"Re: {earlier.subject}"[:500],
+        "message": "Sent you the same request a few days ago, please check and quote.",
+    }

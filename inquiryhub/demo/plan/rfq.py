@@ -6,7 +6,7 @@ import datetime as dt
 import random
 
 from ..catalogue import PRODUCTS, buyer_make, message_write
-from .base import in_hours, skewed
+from .base import buyer_wrote, in_hours, skewed
 from .records import Allocation, Inquiry, Quote
 from .story import (
     ACCOUNTS,
@@ -62,14 +62,11 @@ class RfqPlanner:
             month=month,
             source="rfq",
             nature="good",
-            buyer_name=buyer.name,
-            buyer_company=buyer.company,
-            buyer_email=buyer.email,
-            country=buyer.country,
-            product=text.product,
-            quantity=text.quantity,
-            subject=f"Re: RFQ {product.name}",
-            message=f"Thanks for your quotation. {text.message}",
+            **{
+                **buyer_wrote(buyer, text),
+                "subject": f"Re: RFQ {product.name}",
+                "message": f"Thanks for your quotation. {text.message}",
+            },
             rfq=(salesperson, rfq_id),
         )
         inquiry.allocations.append(Allocation(received + dt.timedelta(minutes=5), salesperson, None, "rule"))
