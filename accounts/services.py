@@ -69,6 +69,13 @@ def _changes(obj, fields: dict) -> dict:
     return changes
 
 
+def _save_changed(obj, changes: dict, *, by: User | None, action: str, summary: str) -> None:
+    """Save the fields `_changes` changed and audit them; nothing at all when none changed."""
+    if changes:
+        obj.save(update_fields=list(changes))
+        audit_record(actor=by, action=action, target=obj, summary=summary, changes=changes)
+
+
 TEAM_MEMBER_FIELDS = ("display_name", "email", "role", "is_active", "is_away", "rfq_quota")
 
 
@@ -116,15 +123,9 @@ def team_member_update(*, member: User, by: User | None, **fields) -> User:
     ):
         raise ValidationError(_("You cannot deactivate yourself or change your own role."))
     changes = _changes(locked, fields)
-    if changes:
-        locked.save(update_fields=list(changes))
-        audit_record(
-            actor=by,
-            action="team.update",
-            target=locked,
-            summary=_("Team member %(name)s changed") % {"name": locked.label},
-            changes=changes,
-        )
+    _save_changed(
+        locked, changes, by=by, action="team.update", summary=_("Team member %(name)s changed") % {"name": locked.label}
+    )
     for name in fields:
         setattr(member, name, getattr(locked, name))
     return locked
@@ -194,15 +195,9 @@ def account_update(*, account: Account, by: User | None, **fields) -> Account:
         raise ValueError(f"not editable here: {sorted(unknown)}")
     locked = Account.objects.select_for_update().get(pk=account.pk)
     changes = _changes(locked, fields)
-    if changes:
-        locked.save(update_fields=list(changes))
-        audit_record(
-            actor=by,
-            action="account.update",
-            target=locked,
-            summary=_("Account %(code)s changed") % {"code": locked.code},
-            changes=changes,
-        )
+    _save_changed(
+        locked, changes, by=by, action="account.update", summary=_("Account %(code)s changed") % {"code": locked.code}
+    )
     return locked
 
 
@@ -218,13 +213,5 @@ def company_settings_update(*, by: User | None, **fields) -> CompanySettings:
     CompanySettings.load()
     current = CompanySettings.objects.select_for_update().get(pk=1)
     changes = _changes(current, fields)
-    if changes:
-        current.save(update_fields=list(changes))
-        audit_record(
-            actor=by,
-            action="settings.update",
-            target=current,
-            summary=_("Company settings changed"),
-            changes=changes,
-        )
+    _save_changed(current, changes, by=by, action="settings.update", summary=_("Company settings changed"))
     return current
