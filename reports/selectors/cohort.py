@@ -213,12 +213,13 @@ def cohorts_counts(
     Per period, the shape of a hand-written funnel query: the inquiries with their flags and owner
     as of T, left-joined to the orders that count summed per inquiry, and the filtered counts per
     group. On PostgreSQL the statement is written out in `cohort_sql`: all periods in one read of
-    the inquiries, the median from the same pass. Elsewhere each period is the ORM querysets
-    above, compiled per call, the periods joined by UNION ALL.
+    the inquiries, the median from the same pass. Elsewhere (and for overlapping periods, which
+    one read cannot tell apart) each period is the ORM querysets above, compiled per call, the
+    periods joined by UNION ALL.
     """
     connection = connections[Inquiry.objects.db]
     salesperson_id = scope.salesperson.pk if scope.kind == "salesperson" else None
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and cohort_sql.disjoint(periods):
         sql, params = cohort_sql.postgresql_statement(
             periods,
             window_days=window_days,

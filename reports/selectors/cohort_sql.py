@@ -113,6 +113,12 @@ def postgresql_statement(
     return _with_median_of_groups(sql, params, columns, shape)
 
 
+def disjoint(periods: Sequence[Period]) -> bool:
+    """No inquiry falls in two periods: one read can tag each row with its one period."""
+    spans = sorted((p.start, p.end) for p in periods)
+    return all(end <= next_start for (_start, end), (next_start, _end) in zip(spans, spans[1:], strict=False))
+
+
 def _period_of(periods: Sequence[Period], column: str, value: str) -> tuple[str, list]:
     """CASE: the period's `value` (its number `n` or its T `t`) for the row whose `column` is in it."""
     sql, params = "CASE", []
