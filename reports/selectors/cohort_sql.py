@@ -2,13 +2,15 @@
 
 `cohort.py` says what is counted (plain ORM querysets, used as they are on SQLite and by the
 drill-down); this module says how PostgreSQL counts it fast (docs/decisions.md, "One-pass
-report"): each period's inquiries read once, the orders that count found by the `won_at` index,
-the owner as of T taken from the inquiry row, the median allocation delay from the same pass,
-no per-call ORM compilation, and planner settings for this statement alone.
+report"): all periods in one read of the inquiries, the orders that count found by the `won_at`
+index, the owner as of T taken from the inquiry row, the median allocation delay from the same
+pass, no per-call ORM compilation, and planner settings for this statement alone. Elsewhere
+(SQLite) it joins the ORM's per-period queries with UNION ALL (`portable_statement`).
 
-Every period's inner rows have the same columns whichever way they are written: `c` (cohort_id,
-grp_account, grp_owner, grp_rfq, verdict, alloc_delay, replied_t, reply_24h, allocated_t, sla_met
-and grp_month by month) and `w` (inquiry_id, won_usd, the orders that count summed per inquiry).
+The inner rows have the same columns whichever way they are written: `c` (cohort_id, grp_account,
+grp_owner, grp_rfq, verdict, alloc_delay, replied_t, reply_24h, allocated_t, sla_met, grp_month
+by month, and grp_period in the one-read statement) and `w` (inquiry_id, won_usd: the orders that
+count, summed per inquiry).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ _FUNNEL_SUMS = (
     f"COUNT(*) FILTER (WHERE w.won_usd IS NOT NULL OR ({_VALID} AND c.replied_t)) AS n_replied, "
     "COUNT(w.won_usd) AS n_won, SUM(w.won_usd) AS usd"
 )
-# A baseline goes without these: each FILTERed count costs ~2 ms a period (bench/report_bench.py).
+# The portable statement's baseline goes without these; the one-read statement counts them for
+# every period in the same pass and `cohort.py` drops the baseline's.
 _KEY_FIGURE_SUMS = (
     f"COUNT(*) FILTER (WHERE {_VALID} AND c.reply_24h) AS n_reply_24h, "
     f"COUNT(*) FILTER (WHERE {_VALID} AND c.allocated_t) AS n_allocated_valid, "
