@@ -3,9 +3,10 @@
 The counting is done by the database in a fixed handful of aggregate queries, whatever the
 number of inquiries, salespeople or accounts:
 
-1. both cohorts in one statement (`cohort`): the month's as of T and the baseline's as of T_B,
-   one row per (period, account, owner as of T, RFQ or not) with filtered counts, and the
-   month's median allocation delay;
+1. both cohorts in one statement (`cohort`; on PostgreSQL written out in `cohort_sql`, the one
+   place of the report's raw SQL and planner settings): the month's as of T and the baseline's as
+   of T_B, one row per (period, account, owner as of T, RFQ or not) with filtered counts, and the
+   month's median allocation delay from the same pass;
 2. orders won in the month, per (account, order's salesperson), with trade assurance (`figures`);
 3. RFQ quotes of the month, per salesperson (`figures`);
 4. the salespeople of the rows; 5. the accounts with their latest reply-rate snapshot.
@@ -17,13 +18,11 @@ behind one figure.
 """
 
 from .cohort import (
-    _COMPILED,
     Cohort,
     CohortPeriod,
     cohort_counts,
     cohort_groups,
     cohorts_counts,
-    compiled_sql,
 )
 from .drilldown import (
     DRILLDOWN_STAGES,
@@ -77,7 +76,6 @@ __all__ = [
     "ScopeError",
     "Tally",
     "ZERO_USD",
-    "_COMPILED",
     "accounts_with_reply_rate",
     "attribution_report",
     "boss_home",
@@ -85,7 +83,6 @@ __all__ = [
     "cohort_groups",
     "cohort_inquiries",
     "cohorts_counts",
-    "compiled_sql",
     "data_start",
     "monthly_report_stored",
     "monthly_trends",

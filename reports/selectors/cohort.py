@@ -1,14 +1,13 @@
-"""The cohort statement: both cohorts counted by the database in one grouped query."""
+"""The cohort statement: what a cohort counts, both cohorts counted by the database in one grouped query."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import (
     BooleanField,
     Case,
@@ -29,9 +28,10 @@ from django.db.models import (
 from django.db.models.functions import ExtractMonth, ExtractYear, Greatest
 from django.utils import timezone
 
-from inquiries.models import Allocation, Inquiry, Order, Quality, Source
+from inquiries.models import Allocation, Inquiry, Order, Source
 
 from .. import attribution as calc
+from . import cohort_sql
 from .scope import REPLY_HOURS, ZERO_USD, Scope
 from .tallies import Group
 
@@ -197,43 +197,6 @@ def _won_per_inquiry(
     )
 
 
-@dataclass(frozen=True)
-class _Slot:
-    """Where a compiled statement takes one of the call's own values."""
-
-    name: str
-
-
-_COMPILED: dict[tuple, tuple[str, tuple]] = {}
-
-
-def compiled_sql(connection, shape: tuple, build: Callable[[], QuerySet], values: dict[str, Any]) -> tuple[str, list]:
-    """The SQL and parameters of the queryset `build()` returns.
-
-    Compiling the report's querysets is a tenth of the report (bench/report_bench.py), and their
-    SQL depends only on their `shape`, never on the times in `values`: on PostgreSQL the SQL is
-    kept per shape, with the place of each value among its parameters, and a later call of the
-    same shape only puts its own values in their places. Kept only when that is certain: every
-    parameter is one of `values` itself (the same object) or no time at all (a constant of the
-    shape), and no two values are the same object. Elsewhere, or when it is not certain, the
-    queryset is compiled every time.
-    """
-    key = (connection.vendor, *shape)
-    kept = _COMPILED.get(key)
-    if kept is not None:
-        sql, places = kept
-        return sql, [values[p.name] if isinstance(p, _Slot) else p for p in places]
-    sql, params = build().query.get_compiler(connection=connection).as_sql()
-    names = {id(value): name for name, value in values.items()}
-    if connection.vendor == "postgresql" and len(names) == len(values):
-        places = [_Slot(names[id(p)]) if id(p) in names else p for p in params]
-        if not any(isinstance(p, dt.date | dt.time) for p in places):  # datetimes are dates
-            if len(_COMPILED) >= 512:
-                _COMPILED.clear()
-            _COMPILED[key] = (sql, tuple(places))
-    return sql, list(params)
-
-
 def cohorts_counts(
     *,
     periods: Sequence[CohortPeriod],
@@ -248,152 +211,82 @@ def cohorts_counts(
     period's median allocation delay too.
 
     Per period, the shape of a hand-written funnel query: the inquiries with their flags and owner
-    as of T (compiled by the ORM, a subquery the database flattens into one scan), left-joined to
-    the orders that count summed per inquiry, and the filtered counts per (account, owner, RFQ);
-    the periods joined by UNION ALL. No materialized CTE: writing and re-reading ~80,000 rows
-    of flags cost more than the counting (bench/report_bench.py). Correlated subqueries per
-    inquiry and flag were 20 times slower still.
+    as of T, left-joined to the orders that count summed per inquiry, and the filtered counts per
+    group. On PostgreSQL the statement is written out in `cohort_sql`: all periods in one read of
+    the inquiries, the median from the same pass. Elsewhere (and for overlapping periods, which
+    one read cannot tell apart) each period is the ORM querysets above, compiled per call, the
+    periods joined by UNION ALL.
     """
-    window = dt.timedelta(days=window_days)
     connection = connections[Inquiry.objects.db]
-    # Everything the compiled SQL depends on but the period's own times.
-    scope_ids = (scope.account.pk if scope.account else None, scope.salesperson.pk if scope.salesperson else None)
-    shape = (
-        connection.alias,
-        scope.kind,
-        *scope_ids,
-        window_days,
-        sla_hours,
-        by_month,
-        timezone.get_default_timezone_name(),
-    )
-    keys = ["c.grp_account", "c.grp_owner", "c.grp_rfq"] + (["c.grp_month"] if by_month else [])
-    group_by = ", ".join(keys)
-    valid = "(w.won_usd IS NOT NULL OR c.verdict <> %s)"
-    funnel_sums = (
-        "COUNT(*), "
-        f"COUNT(*) FILTER (WHERE {valid}), "
-        f"COUNT(*) FILTER (WHERE w.won_usd IS NOT NULL OR ({valid} AND c.replied_t)), "
-        "COUNT(w.won_usd), SUM(w.won_usd)"
-    )
-    # Each FILTERed count costs ~2 ms a period on the benchmark: a baseline goes without these.
-    key_figure_sums = (
-        f"COUNT(*) FILTER (WHERE {valid} AND c.reply_24h), "
-        f"COUNT(*) FILTER (WHERE {valid} AND c.allocated_t), "
-        f"COUNT(*) FILTER (WHERE {valid} AND c.sla_met), "
-        "COUNT(*) FILTER (WHERE c.allocated_t)"
-    )
-    selects, params = [], []
-    for n, p in enumerate(periods):
-        times = {"start": p.start, "end": p.end, "as_of": p.as_of}
-        c_sql, c_params = compiled_sql(
-            connection,
-            ("cohort", *shape),
-            lambda times=times: _cohort_inquiries(
-                **times, window=window, sla_hours=sla_hours, scope=scope, by_month=by_month
-            ),
-            times,
+    salesperson_id = scope.salesperson.pk if scope.kind == "salesperson" else None
+    if connection.vendor == "postgresql" and cohort_sql.disjoint(periods):
+        sql, params = cohort_sql.postgresql_statement(
+            periods,
+            window_days=window_days,
+            sla_hours=sla_hours,
+            reply_hours=REPLY_HOURS,
+            account_id=scope.account.pk if scope.kind == "account" else None,
+            salesperson_id=salesperson_id,
+            time_zone=timezone.get_default_timezone_name() if by_month else None,
+            median_of=median_of,
         )
-        times = {**times, "until": p.end + window}
-        w_sql, w_params = compiled_sql(
-            connection, ("won", *shape), lambda times=times: _won_per_inquiry(**times, window=window), times
-        )
-        median_sql, median_params = "NULL", []
-        if n == median_of:
-            median_sql, median_params = _median_delay_sql(connection, c_sql, c_params, scope)
-        sums = f"{funnel_sums}, {key_figure_sums if p.key_figures else 'NULL, NULL, NULL, NULL'}"
-        sums_params = [Quality.INVALID.value] * sums.count("%s")
-        # Table and column names come from the models and Django's compiled SQL; values are parameters.
-        selects.append(
-            f"SELECT {n} AS grp_period, {group_by}, {sums}, {median_sql} "  # noqa: S608
-            f"FROM ({c_sql}) c LEFT JOIN ({w_sql}) w ON w.inquiry_id = c.cohort_id "
-            f"GROUP BY {group_by}"
-        )
-        params += [*sums_params, *median_params, *c_params, *w_params]
-    rows = _fetch_tuned(connection, " UNION ALL ".join(selects), params)
-    cohorts = [Cohort(groups=[]) for _ in periods]
-    keys = 5 if by_month else 4
-    only_owner = scope.salesperson.pk if scope.kind == "salesperson" else False
-    for row in rows:
-        # COUNTs are integers on both databases, never NULL; only the sum of revenue can be NULL.
-        period, account_id, owner_id, rfq = row[:4]
-        inquiries_n, valid_n, replied, won_n, revenue, reply_24h, allocated_valid, sla_met, allocated, middle = row[
-            keys:
+    else:
+        parts = [
+            _orm_period(p, window_days=window_days, sla_hours=sla_hours, scope=scope, by_month=by_month)
+            for p in periods
         ]
-        cohort = cohorts[period]
-        if middle is not None and cohort.allocation_delay_median is None:
-            cohort.allocation_delay_median = _duration(middle)  # the same on every row of the period
-        if only_owner is not False and owner_id != only_owner:
-            continue
-        cohort.groups.append(
-            Group(
-                account_id,
-                owner_id,
-                bool(rfq),
-                int(row[4]) if by_month else None,  # EXTRACT gives a numeric on PostgreSQL
-                inquiries_n,
-                valid_n,
-                replied,
-                won_n,
-                _usd(revenue),
-                reply_24h,
-                allocated_valid,
-                sla_met,
-                allocated,
-            )
-        )
+        shape = cohort_sql.StatementShape(by_month=by_month, median_of=median_of, salesperson_id=salesperson_id)
+        sql, params = cohort_sql.portable_statement(parts, shape)
+    rows = cohort_sql.fetch(connection, sql, params)
+    cohorts = [Cohort(groups=[]) for _ in periods]
+    for row in rows:
+        if salesperson_id is None or row[2] == salesperson_id:
+            cohorts[row[0]].groups.append(_group(row, by_month=by_month, key_figures=periods[row[0]].key_figures))
+    if median_of is not None and rows and rows[0][-1] is not None:
+        cohorts[median_of].allocation_delay_median = _duration(rows[0][-1])  # the same on every row
     return cohorts
 
 
-def _median_delay_sql(connection, c_sql: str, c_params, scope: Scope) -> tuple[str, list]:
-    """A scalar subquery: the median allocation delay over the period's inbound inquiries allocated
-    by T (the salesperson's own with that scope): the mean of the middle one or two."""
-    where = "c.allocated_t AND c.grp_rfq = 0"
-    params = list(c_params)
-    if scope.kind == "salesperson":
-        where += " AND c.grp_owner = %s"
-        params.append(scope.salesperson.pk)
-    if connection.vendor == "postgresql":
-        # The same mean of the middle one or two, as one ordered-set aggregate, in microseconds
-        # as on SQLite: sorting doubles is cheaper than sorting intervals (bench/report_bench.py).
-        sql = (
-            "(SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY date_part('epoch', c.alloc_delay)) "  # noqa: S608
-            f"* 1000000 FROM ({c_sql}) c WHERE {where})"
-        )
-    else:
-        sql = (
-            "(SELECT AVG(delay) FROM (SELECT c.alloc_delay AS delay, "  # noqa: S608
-            "ROW_NUMBER() OVER (ORDER BY c.alloc_delay) AS rn, COUNT(*) OVER () AS n "
-            f"FROM ({c_sql}) c WHERE {where}) ranked WHERE rn = (n + 1) / 2 OR rn = (n + 2) / 2)"
-        )
-    return sql, params
+def _orm_period(
+    period: CohortPeriod, *, window_days: int, sla_hours: int, scope: Scope, by_month: bool
+) -> cohort_sql.PeriodSql:
+    """A period's inner queries compiled from the querysets above (SQLite, and what they mean)."""
+    connection = connections[Inquiry.objects.db]
+    window = dt.timedelta(days=window_days)
+    times = {"start": period.start, "end": period.end, "as_of": period.as_of}
+    inquiries = _cohort_inquiries(**times, window=window, sla_hours=sla_hours, scope=scope, by_month=by_month)
+    won = _won_per_inquiry(**times, until=period.end + window, window=window)
+    return cohort_sql.PeriodSql(
+        inquiries=_compiled(inquiries, connection), won=_compiled(won, connection), key_figures=period.key_figures
+    )
 
 
-def _fetch_tuned(connection, sql: str, params) -> list[tuple]:
-    """Run the cohort statement; on PostgreSQL with planner settings for it alone.
+def _compiled(qs: QuerySet, connection) -> tuple[str, list]:
+    sql, params = qs.query.get_compiler(connection=connection).as_sql()
+    return sql, list(params)
 
-    The planner cannot estimate the groups of the owner as of T (a CASE over a subquery), takes
-    every inquiry for a group of its own and overestimates the statement a hundredfold. On that
-    estimate it compiled the statement with JIT (~0.9 s on a ~0.3 s statement) and sorted ~40,000
-    wide rows per period to group them instead of hashing them into ~2,000 groups (+40 %;
-    bench/report_bench.py). On the same wrong estimate it never reads the month's inquiries with
-    parallel workers, though the counting is CPU work per row that splits well (−30 % with the
-    server's default two workers per query): the start-up costs are waived for this statement, so
-    that a month large enough for parallel scans (min_parallel_index_scan_size, the server's
-    default) gets them and a small one does not. All settings are local to the statement's
-    transaction; a server that allows no parallel workers runs it as before.
-    """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
-    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('jit', 'off', true), set_config('enable_sort', 'off', true), "
-            "set_config('parallel_setup_cost', '0', true), set_config('parallel_tuple_cost', '0', true)"
-        )
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+
+def _group(row: tuple, *, by_month: bool, key_figures: bool) -> Group:
+    """A result row (period, account, owner, RFQ[, month], nine counts, median) as a Group."""
+    # COUNTs are integers on both databases, never NULL; only the sum of revenue can be NULL.
+    counts = row[5:14] if by_month else row[4:13]
+    inquiries, valid, replied, won, revenue, *figures = counts
+    reply_24h, allocated_valid, sla_met, allocated = figures if key_figures else (None, None, None, None)
+    return Group(
+        row[1],
+        row[2],
+        bool(row[3]),
+        int(row[4]) if by_month else None,  # EXTRACT gives a numeric on PostgreSQL
+        inquiries,
+        valid,
+        replied,
+        won,
+        _usd(revenue),
+        reply_24h,
+        allocated_valid,
+        sla_met,
+        allocated,
+    )
 
 
 def cohort_groups(**kwargs) -> list[Group]:
