@@ -34,11 +34,12 @@ from ..forms import (
 )
 from ..models import Inquiry, InquiryState, Quality, RfqQuote, Source
 from ..selectors import (
+    MY_SECTION_COUNTS,
     MySection,
     accounts_for_rfq_quotes,
     get_inquiry_for_user,
     get_order_for_user,
-    my_inquiries,
+    my_inquiries_page,
     rfq_inquiries_unlinked,
     rfq_quota_usage,
     rfq_quotes_for_salesperson,
@@ -124,9 +125,9 @@ def my_inquiry_list(request):
     section = request.GET.get("tab") or MySection.TO_REPLY
     if section not in MySection.values:
         section = MySection.TO_REPLY
-    page = Paginator(my_inquiries(request.user, section), PER_PAGE).get_page(request.GET.get("page"))
+    page = my_inquiries_page(request.user, section, request.GET.get("page"), per_page=PER_PAGE)
     counts = sales_nav_counts(request.user)
-    tabs = [{"key": s.value, "label": s.label, "count": counts.get(_COUNT_OF[s], 0)} for s in MySection]
+    tabs = [{"key": s.value, "label": s.label, "count": counts.get(MY_SECTION_COUNTS[s], 0)} for s in MySection]
     return render(
         request,
         "inquiries/workspace/my_inquiries.html",
@@ -138,14 +139,6 @@ def my_inquiry_list(request):
             "pool_due": pool.pool_due_soon(request.user),
         },
     )
-
-
-_COUNT_OF = {
-    MySection.TO_REPLY: "to_reply",
-    MySection.TODAY: "today",
-    MySection.OVERDUE: "overdue",
-    MySection.ALL: "all",
-}
 
 
 # ---------------------------------------------------------------------------------------------
