@@ -335,6 +335,11 @@ def rfq_quotes_for_salesperson(user: User) -> QuerySet[RfqQuote]:
     )
 
 
+def rfq_quotes_to_link(user: User) -> QuerySet[RfqQuote]:
+    """The salesperson's own RFQ quotes an inquiry may be linked to, newest first."""
+    return RfqQuote.objects.filter(salesperson=user).order_by("-quoted_at", "-id")
+
+
 def rfq_inquiries_unlinked(user: User) -> QuerySet[Inquiry]:
     """RFQ-sourced inquiries the salesperson owns that no quote is linked to yet."""
     return (
@@ -429,6 +434,39 @@ def disputes_queue() -> QuerySet[Inquiry]:
         .prefetch_related(Prefetch("verdicts", queryset=flags, to_attr="sales_flags"))
         .order_by("received_at", "id")
     )
+
+
+def quality_flag_refusal(inquiry: Inquiry) -> str | None:
+    """Why a salesperson may not flag `inquiry` invalid now, or None if they may."""
+    if inquiry.state == InquiryState.DISPUTED:
+        return _("This inquiry is already waiting for operations to review your flag.")
+    if inquiry.quality == Quality.INVALID:
+        return _("Operations have already judged this inquiry invalid.")
+    if inquiry.state == InquiryState.WON:
+        return _("This inquiry has an order: a buyer who ordered is not an invalid inquiry.")
+    return None
+
+
+def mark_lost_refusal(inquiry: Inquiry) -> str | None:
+    """Why `inquiry` may not be marked lost now, or None if it may."""
+    if inquiry.state == InquiryState.WON:
+        return _("This inquiry has an order: cancel the order before marking it lost.")
+    if inquiry.lost_at is not None:
+        return _("This inquiry is already marked lost.")
+    return None
+
+
+def owner_permissions(user: User, inquiry: Inquiry) -> dict[str, bool] | None:
+    """What the owning salesperson may do on their inquiry (None for anyone else): an action the
+    service would refuse is not offered."""
+    if not (user.is_sales and inquiry.owner_id == user.pk):
+        return None
+    closed = inquiry.state in CLOSED_STATES
+    return {
+        "can_flag": quality_flag_refusal(inquiry) is None,
+        "can_record_order": inquiry.state != InquiryState.INVALID,
+        "can_mark_lost": not closed and mark_lost_refusal(inquiry) is None,
+    }
 
 
 def latest_sales_flag(inquiry: Inquiry):
