@@ -162,6 +162,21 @@ def load(rows: int) -> None:
             print(f"  loaded {min(first + chunk, rows):,} rows ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
+def plan_followups(cursor) -> None:
+    """The salesperson's plans, as follow-ups leave them: a third of the replied inquiries have a
+    next follow-up within a month either side of today (a few today), and a last follow-up time."""
+    started = time.perf_counter()
+    cursor.execute(
+        """
+        UPDATE inquiries_inquiry
+           SET next_action_on = (now() AT TIME ZONE 'Asia/Shanghai')::date + (mod(id * 7919, 61) - 30)::int,
+               last_followup_at = first_reply_at + interval '2 hours'
+         WHERE state = 'replied' AND owner_id IS NOT NULL AND mod(id, 3) = 0
+        """
+    )
+    print(f"  planned {cursor.rowcount:,} follow-ups ({time.perf_counter() - started:.0f} s)", flush=True)
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
@@ -194,6 +209,9 @@ def main() -> None:
         load(args.rows)
         have = Inquiry.objects.count()
     with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM inquiries_inquiry WHERE next_action_on IS NOT NULL LIMIT 1")
+        if cursor.fetchone() is None:
+            plan_followups(cursor)
         # What autovacuum does to a live table: statistics, and the visibility map that lets
         # counts be answered from an index alone.
         cursor.execute("VACUUM ANALYZE inquiries_inquiry")
@@ -217,6 +235,10 @@ def main() -> None:
         ("queue: default (oldest first)", ops, "/inquiries/queue/"),
         ("queue: one account + country", ops, f"/inquiries/queue/?account={account.pk}&country=US"),
         ("salesperson's own list", sales, "/inquiries/"),
+        ("salesperson: my inquiries (to reply)", sales, "/inquiries/mine/"),
+        ("salesperson: my inquiries, today", sales, "/inquiries/mine/?tab=today"),
+        ("salesperson: my inquiries, overdue", sales, "/inquiries/mine/?tab=overdue"),
+        ("salesperson: my inquiries, all, page 40", sales, "/inquiries/mine/?tab=all&page=40"),
     ]  # fmt: skip
 
     if args.explain:
@@ -226,8 +248,19 @@ def main() -> None:
         from inquiries.selectors import inquiries_for_user, inquiry_list_rows, unassigned_queue
         from inquiries.tables import InquiryTable, QueueTable
 
-    client = Client(HTTP_HOST="127.0.0.1")
+    from inquiries.selectors import workspace_counts
+
     print(f"\n{'page':48} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8} {'queries':>8}")
+    own = Inquiry.objects.filter(owner=sales).count()
+    timings = []
+    for n in range(args.requests + 5):
+        t0 = time.perf_counter()
+        workspace_counts(sales)
+        if n >= 5:
+            timings.append((time.perf_counter() - t0) * 1000)
+    label = f"salesperson's header counts ({own:,} own)"
+    print(f"{label:48} {statistics.median(timings):8.1f} {percentile(timings, 95):8.1f} {max(timings):8.1f} {1:8d}")
+    client = Client(HTTP_HOST="127.0.0.1")
     for label, user, url in scenarios:
         client.force_login(user)
         for _ in range(5):  # warm caches and connections

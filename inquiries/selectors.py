@@ -10,11 +10,13 @@ import datetime as dt
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, TextChoices
 from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, AuditEvent, Role, User
@@ -228,12 +230,16 @@ def workspace_counts(user: User) -> dict[str, int]:
         return {}
     now, today = timezone.now(), company_today()
     filters = section_filters(now, today)
+    # "state" (never NULL) rather than "id": every column read is in inquiry_owner_work_idx, so
+    # PostgreSQL counts from the index alone instead of visiting each row in the table.
     counts = _my_inquiries_base(user).aggregate(
-        to_reply=Count("id", filter=filters[MySection.TO_REPLY]),
-        today=Count("id", filter=filters[MySection.TODAY]),
-        overdue=Count("id", filter=filters[MySection.OVERDUE]),
-        to_act=Count("id", filter=filters[MySection.TO_REPLY] | filters[MySection.TODAY] | filters[MySection.OVERDUE]),
-        all=Count("id"),
+        to_reply=Count("state", filter=filters[MySection.TO_REPLY]),
+        today=Count("state", filter=filters[MySection.TODAY]),
+        overdue=Count("state", filter=filters[MySection.OVERDUE]),
+        to_act=Count(
+            "state", filter=filters[MySection.TO_REPLY] | filters[MySection.TODAY] | filters[MySection.OVERDUE]
+        ),
+        all=Count("state"),
     )
     return {key: value or 0 for key, value in counts.items()}
 
@@ -246,18 +252,58 @@ def sales_nav_counts(user: User) -> dict[str, int]:
     return cached
 
 
+def _section_order(section: str) -> tuple:
+    if section == MySection.ALL:
+        return ("-received_at", "-id")
+    if section == MySection.TODAY:
+        return ("received_at", "id")
+    return (F("reply_due_at").asc(nulls_last=True), F("next_action_on").asc(nulls_last=True), "received_at", "id")
+
+
 def my_inquiries(user: User, section: str) -> QuerySet[Inquiry]:
     """One tab of "My inquiries": the most urgent first."""
     now, today = timezone.now(), company_today()
     qs = _my_inquiries_base(user).select_related("account")
-    if section == MySection.ALL:
-        return qs.order_by("-received_at", "-id")
-    qs = qs.filter(section_filters(now, today)[section])
-    if section == MySection.TODAY:
-        return qs.order_by("received_at", "id")
-    return qs.order_by(
-        F("reply_due_at").asc(nulls_last=True), F("next_action_on").asc(nulls_last=True), "received_at", "id"
+    if section != MySection.ALL:
+        qs = qs.filter(section_filters(now, today)[section])
+    return qs.order_by(*_section_order(section))
+
+
+class _CountedPaginator(Paginator):
+    """A paginator told how many rows there are: the header's counts have just counted them."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def my_inquiries_page(user: User, section: str, number, *, per_page: int) -> Page:
+    """One page of a tab of "My inquiries", counted by the header's counts (no COUNT of its own).
+
+    The page's rows are picked by id in a subquery that inquiry_owner_work_idx answers alone, then
+    read by primary key: sorting thousands of a salesperson's rows by urgency then touches the
+    index only, not every one of those rows in the table.
+    """
+    count = sales_nav_counts(user)[MY_SECTION_COUNTS[section]]
+    page = _CountedPaginator(my_inquiries(user, section), per_page, count=count).get_page(number)
+    picked = page.object_list.values("pk")
+    page.object_list = (
+        Inquiry.objects.filter(pk__in=picked).select_related("account").order_by(*_section_order(section))
     )
+    return page
+
+
+# Which of workspace_counts' numbers is each tab's.
+MY_SECTION_COUNTS = {
+    MySection.TO_REPLY: "to_reply",
+    MySection.TODAY: "today",
+    MySection.OVERDUE: "overdue",
+    MySection.ALL: "all",
+}
 
 
 def rfq_quota_usage(user: User) -> dict:
@@ -287,6 +333,11 @@ def rfq_quotes_for_salesperson(user: User) -> QuerySet[RfqQuote]:
         )
         .order_by("-quoted_at", "-id")
     )
+
+
+def rfq_quotes_to_link(user: User) -> QuerySet[RfqQuote]:
+    """The salesperson's own RFQ quotes an inquiry may be linked to, newest first."""
+    return RfqQuote.objects.filter(salesperson=user).order_by("-quoted_at", "-id")
 
 
 def rfq_inquiries_unlinked(user: User) -> QuerySet[Inquiry]:
@@ -383,6 +434,39 @@ def disputes_queue() -> QuerySet[Inquiry]:
         .prefetch_related(Prefetch("verdicts", queryset=flags, to_attr="sales_flags"))
         .order_by("received_at", "id")
     )
+
+
+def quality_flag_refusal(inquiry: Inquiry) -> str | None:
+    """Why a salesperson may not flag `inquiry` invalid now, or None if they may."""
+    if inquiry.state == InquiryState.DISPUTED:
+        return _("This inquiry is already waiting for operations to review your flag.")
+    if inquiry.quality == Quality.INVALID:
+        return _("Operations have already judged this inquiry invalid.")
+    if inquiry.state == InquiryState.WON:
+        return _("This inquiry has an order: a buyer who ordered is not an invalid inquiry.")
+    return None
+
+
+def mark_lost_refusal(inquiry: Inquiry) -> str | None:
+    """Why `inquiry` may not be marked lost now, or None if it may."""
+    if inquiry.state == InquiryState.WON:
+        return _("This inquiry has an order: cancel the order before marking it lost.")
+    if inquiry.lost_at is not None:
+        return _("This inquiry is already marked lost.")
+    return None
+
+
+def owner_permissions(user: User, inquiry: Inquiry) -> dict[str, bool] | None:
+    """What the owning salesperson may do on their inquiry (None for anyone else): an action the
+    service would refuse is not offered."""
+    if not (user.is_sales and inquiry.owner_id == user.pk):
+        return None
+    closed = inquiry.state in CLOSED_STATES
+    return {
+        "can_flag": quality_flag_refusal(inquiry) is None,
+        "can_record_order": inquiry.state != InquiryState.INVALID,
+        "can_mark_lost": not closed and mark_lost_refusal(inquiry) is None,
+    }
 
 
 def latest_sales_flag(inquiry: Inquiry):

@@ -134,6 +134,20 @@ class Inquiry(models.Model):
             models.Index(Lower("buyer_email"), name="inquiry_buyer_email_lower_idx"),
             # the public pool, newest arrivals in it first.
             models.Index(fields=["pooled_at"], condition=Q(pooled_at__isnull=False), name="inquiry_pool_idx"),
+            # a salesperson's header counts, tabs (in their order) and country choices, from the index alone
+            # (their inquiries lie scattered over the table in order of arrival);
+            models.Index(
+                fields=["owner", "state", "reply_due_at", "next_action_on", "received_at"],
+                include=["country", "id"],
+                condition=Q(pooled_at__isnull=True),
+                name="inquiry_owner_work_idx",
+            ),
+            # the inquiries a salesperson was warned will go to the pool: a handful among thousands.
+            models.Index(
+                fields=["owner"],
+                condition=Q(pool_warned_at__isnull=False, pooled_at__isnull=True),
+                name="inquiry_pool_warned_idx",
+            ),
         ]
 
     def __str__(self):

@@ -5,6 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from inquiries import services
@@ -14,6 +15,8 @@ from inquiries.selectors import (
     company_month_start,
     company_today,
     my_inquiries,
+    owner_permissions,
+    quality_flag_refusal,
     rfq_quota_usage,
     workspace_counts,
 )
@@ -178,3 +181,35 @@ def test_a_long_timeline_folds_its_middle_and_a_short_one_does_not():
     folded = fold_timeline(list(range(50)))
     shown = [entry for entry, older in folded["entries"] if not older]
     assert (folded["hidden"], folded["at"], shown) == (40, 2, [0, 1, *range(42, 50)])
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"state": InquiryState.NEW},
+        {"state": InquiryState.REPLIED},
+        {"state": InquiryState.DISPUTED},
+        {"state": InquiryState.WON},
+        {"state": InquiryState.REPLIED, "quality": "invalid"},
+    ],
+)
+def test_the_flag_is_offered_exactly_when_the_service_accepts_it(sales_a, fields):
+    inquiry = InquiryFactory(owner=sales_a, **fields)
+    offered = owner_permissions(sales_a, inquiry)["can_flag"]
+    refusal = quality_flag_refusal(inquiry)
+    try:
+        services.quality_flag(inquiry=inquiry, by=sales_a, reason="spam")
+    except ValidationError as error:
+        assert not offered
+        assert error.messages == [refusal]
+    else:
+        assert offered and refusal is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", [InquiryState.NEW, InquiryState.WON, InquiryState.LOST, InquiryState.INVALID])
+def test_the_lost_mark_is_offered_only_on_an_open_inquiry_without_an_order(sales_a, sales_b, state):
+    inquiry = InquiryFactory(owner=sales_a, state=state)
+    assert owner_permissions(sales_a, inquiry)["can_mark_lost"] is (state == InquiryState.NEW)
+    assert owner_permissions(sales_b, inquiry) is None

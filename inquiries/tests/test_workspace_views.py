@@ -587,9 +587,28 @@ def test_my_inquiries_reads_a_fixed_number_of_queries(cast, client_for, django_a
         if due:
             services.followup_log(inquiry=inquiry, author=a, kind="note", next_action_on=due)
     client = client_for(a)
-    # session, user, badge counts (one query), notifications, page count, page rows, pool warnings
-    response = _page_of(client, f"{reverse('inquiries:mine')}?tab={tab}", django_assert_num_queries, 7)
+    # session, user, badge counts (one query, also the page count), notifications, page rows, pool warnings
+    response = _page_of(client, f"{reverse('inquiries:mine')}?tab={tab}", django_assert_num_queries, 6)
     assert len(response.context["page"].object_list) == min(rows, 25)
+    assert response.context["page"].paginator.count == rows
+
+
+@pytest.mark.django_db
+def test_my_inquiries_pages_through_a_tab_in_its_order(cast, client_for):
+    a = cast["sales_a"]
+    now = timezone.now()
+    made = [InquiryFactory(owner=a, reply_due_at=now - dt.timedelta(hours=n)) for n in range(30)]
+    InquiryFactory(owner=cast["sales_b"], reply_due_at=now)  # another's: counted nowhere
+    client = client_for(a)
+    first = client.get(f"{reverse('inquiries:mine')}?tab=new")
+    second = client.get(f"{reverse('inquiries:mine')}?tab=new&page=2")
+    beyond = client.get(f"{reverse('inquiries:mine')}?tab=new&page=9")
+    most_urgent_first = [i.pk for i in reversed(made)]  # the earliest reply deadline first
+    assert [i.pk for i in first.context["page"].object_list] == most_urgent_first[:25]
+    assert [i.pk for i in second.context["page"].object_list] == most_urgent_first[25:]
+    assert [i.pk for i in beyond.context["page"].object_list] == most_urgent_first[25:]
+    assert second.context["page"].paginator.num_pages == 2
+    assert {t["key"]: t["count"] for t in first.context["tabs"]}["new"] == 30
 
 
 @pytest.mark.django_db

@@ -3,14 +3,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_tables2 import LazyPaginator, RequestConfig
 
+from ..buyers import buyer_holder
 from ..filters import InquiryFilter, filtered_inquiries
-from ..forms import REASON_SUGGESTIONS, AllocateForm
+from ..forms import REASON_SUGGESTIONS, AllocateForm, DisputeDecisionForm, ReassignForm
+from ..models import InquiryState
 from ..selectors import (
     capped_count,
     get_inquiry_for_user,
     inquiries_for_user,
     inquiry_list_rows,
     inquiry_timeline,
+    latest_sales_flag,
 )
 from ..services import MATCHING_ALLOCATION_LIMIT
 from ..tables import InquiryTable
@@ -70,8 +73,22 @@ def inquiry_detail(request, pk: int):
     """An inquiry with its whole story in time order, and the owner's actions on it."""
     inquiry = get_inquiry_for_user(request.user, pk)
     timeline = inquiry_timeline(inquiry)
-    return render(
-        request,
-        "inquiries/inquiry_detail.html",
-        {"inquiry": inquiry, "timeline": timeline, "owner_actions": owner_actions(request.user, inquiry, timeline)},
-    )
+    context = {
+        "inquiry": inquiry,
+        "timeline": timeline,
+        "owner_actions": owner_actions(request.user, inquiry, timeline),
+        "ops_actions": ops_actions(inquiry) if request.user.is_operations else None,
+    }
+    return render(request, "inquiries/inquiry_detail.html", context)
+
+
+def ops_actions(inquiry) -> dict:
+    """The forms of the operations panel on an inquiry's page (one or two queries)."""
+    disputed = inquiry.state == InquiryState.DISPUTED
+    return {
+        "reassign": ReassignForm(initial={"expected_owner": inquiry.owner_id}),
+        "buyer_holder": buyer_holder(inquiry.buyer_id, exclude_inquiry_ids=[inquiry.pk]),
+        "reasons": REASON_SUGGESTIONS,
+        "flag": latest_sales_flag(inquiry) if disputed else None,
+        "decide": DisputeDecisionForm(prefix="d") if disputed else None,
+    }

@@ -32,16 +32,19 @@ from ..forms import (
     RfqLinkForm,
     RfqQuoteForm,
 )
-from ..models import Inquiry, InquiryState, Quality, RfqQuote, Source
+from ..models import Inquiry, Source
 from ..selectors import (
+    MY_SECTION_COUNTS,
     MySection,
     accounts_for_rfq_quotes,
     get_inquiry_for_user,
     get_order_for_user,
-    my_inquiries,
+    my_inquiries_page,
+    owner_permissions,
     rfq_inquiries_unlinked,
     rfq_quota_usage,
     rfq_quotes_for_salesperson,
+    rfq_quotes_to_link,
     sales_nav_counts,
 )
 
@@ -81,28 +84,20 @@ def owner_actions(user: User, inquiry: Inquiry, timeline: list[dict]) -> dict | 
 
     The orders come from the timeline already read, so the actions cost no query of their own.
     """
-    if not (user.is_sales and inquiry.owner_id == user.pk):
+    allowed = owner_permissions(user, inquiry)
+    if allowed is None:
         return None
-    is_open = inquiry.state not in (InquiryState.LOST, InquiryState.INVALID)
     context = {
+        **allowed,
         "followup_form": FollowUpForm(inquiry=inquiry),
-        # A flag or a lost mark the service would refuse is not offered.
-        "can_flag": inquiry.state not in (InquiryState.DISPUTED, InquiryState.WON)
-        and inquiry.quality != Quality.INVALID,
-        "can_record_order": inquiry.state != InquiryState.INVALID,
-        "can_mark_lost": is_open and inquiry.state != InquiryState.WON and inquiry.lost_at is None,
         "rfq_link_form": None,
         "orders": [entry["obj"] for entry in reversed(timeline) if entry["kind"] == "order"],
     }
     if inquiry.source == Source.RFQ:
         context["rfq_link_form"] = RfqLinkForm(
-            quotes=_my_quotes(user), initial={"quote": inquiry.rfq_quote_id} if inquiry.rfq_quote_id else None
+            quotes=rfq_quotes_to_link(user), initial={"quote": inquiry.rfq_quote_id} if inquiry.rfq_quote_id else None
         )
     return context
-
-
-def _my_quotes(user: User):
-    return RfqQuote.objects.filter(salesperson=user).order_by("-quoted_at", "-id")
 
 
 def _form_page(request, template: str, inquiry: Inquiry, form: Form, **extra):
@@ -124,9 +119,9 @@ def my_inquiry_list(request):
     section = request.GET.get("tab") or MySection.TO_REPLY
     if section not in MySection.values:
         section = MySection.TO_REPLY
-    page = Paginator(my_inquiries(request.user, section), PER_PAGE).get_page(request.GET.get("page"))
+    page = my_inquiries_page(request.user, section, request.GET.get("page"), per_page=PER_PAGE)
     counts = sales_nav_counts(request.user)
-    tabs = [{"key": s.value, "label": s.label, "count": counts.get(_COUNT_OF[s], 0)} for s in MySection]
+    tabs = [{"key": s.value, "label": s.label, "count": counts.get(MY_SECTION_COUNTS[s], 0)} for s in MySection]
     return render(
         request,
         "inquiries/workspace/my_inquiries.html",
@@ -138,14 +133,6 @@ def my_inquiry_list(request):
             "pool_due": pool.pool_due_soon(request.user),
         },
     )
-
-
-_COUNT_OF = {
-    MySection.TO_REPLY: "to_reply",
-    MySection.TODAY: "today",
-    MySection.OVERDUE: "overdue",
-    MySection.ALL: "all",
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -269,7 +256,7 @@ def inquiry_lost(request, pk: int):
 def rfq_link(request, pk: int):
     """Tie one's RFQ-sourced inquiry to the quote that brought it."""
     inquiry = _inquiry_to_act_on(request, pk)
-    form = RfqLinkForm(request.POST, quotes=_my_quotes(request.user))
+    form = RfqLinkForm(request.POST, quotes=rfq_quotes_to_link(request.user))
     if form.is_valid():
         try:
             services.inquiry_link_rfq_quote(inquiry=inquiry, quote=form.cleaned_data["quote"], by=request.user)
@@ -318,6 +305,6 @@ def rfq_quote_list(request):
             "usage": rfq_quota_usage(request.user),
             "page": page,
             "unlinked": unlinked,
-            "my_quotes": list(_my_quotes(request.user)) if unlinked else [],
+            "my_quotes": list(rfq_quotes_to_link(request.user)) if unlinked else [],
         },
     )
