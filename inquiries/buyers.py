@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
+from inquiryhub.db import bulk_update_rows
 
 from . import buyer_keys
 from .models import Buyer, BuyerKey, FollowUp, Inquiry, Order
@@ -90,7 +91,7 @@ def _match(inquiries: list[Inquiry]) -> int:
     )
     for inquiry, buyer in matched:
         inquiry.buyer = buyer
-    Inquiry.objects.bulk_update([inquiry for inquiry, _buyer in matched], ["buyer"], batch_size=1000)
+    bulk_update_rows(Inquiry, [inquiry for inquiry, _buyer in matched], ["buyer"], batch_size=1000)
     return len(matched)
 
 

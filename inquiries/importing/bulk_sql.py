@@ -177,20 +177,45 @@ class _Lines(io.TextIOBase):
     readline = read
 
 
-def _new_inquiry_insert(now: dt.datetime) -> tuple[str, list]:
-    """INSERT of the new inquiries: the row's values, else each field's default (read from the model)."""
+def _new_inquiry_insert(now: dt.datetime, reply_deadline: dt.timedelta) -> tuple[str, list]:
+    """INSERT of the new inquiries, written once with what the services would leave on them.
+
+    A new inquiry has no history but the row's: its allocation makes the salesperson its owner
+    (the reply deadline counted from then), its reply is its first and last follow-up, and its
+    quality and state follow from the row's verdict, order and reply. Other fields: the row's
+    value, else the field's default (read from the model).
+    """
+    derived = {
+        "owner_id": ("s.salesperson_id", []),
+        "owner_since": ("s.allocate_at", []),
+        "first_allocated_at": ("s.allocate_at", []),
+        "reply_due_at": ("GREATEST(s.received_at, s.allocate_at) + %s", [reply_deadline]),
+        "first_reply_at": ("s.reply_at", []),
+        "last_followup_at": ("s.reply_at", []),
+        "quality": ("COALESCE(s.verdict, '')", []),
+        "state": (
+            "CASE WHEN s.order_id IS NOT NULL THEN %s WHEN s.verdict = %s THEN %s "
+            "WHEN s.reply_at IS NOT NULL THEN %s ELSE %s END",
+            [InquiryState.WON, Quality.INVALID, InquiryState.INVALID, InquiryState.REPLIED, InquiryState.NEW],
+        ),
+        "created_at": ("%s", [now]),
+        "updated_at": ("%s", [now]),
+    }
     names, values, params = [], [], []
     for field in Inquiry._meta.concrete_fields:
         names.append(connection.ops.quote_name(field.column))
         if field.column in ("id", "account_id", "external_id"):
             values.append("s." + {"id": "inquiry_id"}.get(field.column, field.column))
-        elif field.name in ("created_at", "updated_at"):
-            values.append("%s")
-            params.append(now)
+        elif field.column in derived:
+            expression, expression_params = derived[field.column]
+            values.append(expression)
+            params.extend(expression_params)
+        elif field.name in INQUIRY_COLUMNS:
+            values.append(f"COALESCE(s.{field.name}, %s)")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
         else:
-            default = field.get_db_prep_save(field.get_default(), connection)
-            values.append(f"COALESCE(s.{field.name}, %s)" if field.name in INQUIRY_COLUMNS else "%s")
-            params.append(default)
+            values.append("%s")
+            params.append(field.get_db_prep_save(field.get_default(), connection))
     sql = (
         f"INSERT INTO inquiries_inquiry ({', '.join(names)}) SELECT {', '.join(values)} "  # noqa: S608 - model columns
         "FROM import_stage s WHERE s.is_new ORDER BY s.inquiry_id"
@@ -199,7 +224,7 @@ def _new_inquiry_insert(now: dt.datetime) -> tuple[str, list]:
 
 
 def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt.timedelta, actor_id: int | None):
-    yield _new_inquiry_insert(now)
+    yield _new_inquiry_insert(now, reply_deadline)
     # Stored inquiries: an empty cell never erases what is stored.
     assignments = ", ".join(f"{name} = COALESCE(s.{name}, i.{name})" for name in INQUIRY_COLUMNS)
     yield (
@@ -221,7 +246,8 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "FROM (SELECT s.inquiry_id, s.salesperson_id, s.allocate_at, (i0.owner_id IS NULL OR NOT EXISTS ("
         "  SELECT 1 FROM inquiries_allocation a WHERE a.inquiry_id = s.inquiry_id AND a.assigned_at > s.allocate_at"
         "  )) AS takes"
-        "  FROM import_stage s JOIN inquiries_inquiry i0 ON i0.id = s.inquiry_id WHERE s.allocate_at IS NOT NULL) t "
+        "  FROM import_stage s JOIN inquiries_inquiry i0 ON i0.id = s.inquiry_id"
+        "  WHERE s.allocate_at IS NOT NULL AND NOT s.is_new) t "
         "WHERE i.id = t.inquiry_id",
         [reply_deadline],
     )
@@ -245,7 +271,7 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "  THEN NULL ELSE i.next_action_on END, "
         "last_followup_at = CASE WHEN i.last_followup_at IS NULL OR s.reply_at >= i.last_followup_at "
         "  THEN s.reply_at ELSE i.last_followup_at END "
-        "FROM import_stage s WHERE i.id = s.inquiry_id AND s.reply_at IS NOT NULL",
+        "FROM import_stage s WHERE i.id = s.inquiry_id AND s.reply_at IS NOT NULL AND NOT s.is_new",
         [],
     )
     yield (
@@ -282,7 +308,7 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "  LEFT JOIN LATERAL (SELECT v.id, v.verdict, v.decided_at FROM inquiries_qualityverdict v"
         "    WHERE v.inquiry_id = i2.id AND v.side <> %(ops)s ORDER BY v.decided_at DESC, v.id DESC LIMIT 1) sales"
         "    ON true"
-        "  WHERE s.reply_at IS NOT NULL OR s.verdict IS NOT NULL OR s.order_id IS NOT NULL"
+        "  WHERE NOT s.is_new AND (s.reply_at IS NOT NULL OR s.verdict IS NOT NULL OR s.order_id IS NOT NULL)"
         ") d WHERE i.id = d.id AND (i.quality, i.state) IS DISTINCT FROM (d.quality, d.state)",
         {
             "won": InquiryState.WON,
