@@ -7,7 +7,9 @@ of queries per batch (the importer calls `buyers_match_inquiries` on each batch 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -50,19 +52,26 @@ def buyers_match_inquiries(*, inquiry_ids: Iterable[int]) -> int:
     return matched
 
 
-def _match(inquiries: list[Inquiry]) -> int:
-    keys = {inquiry.pk: _keys_of(inquiry) for inquiry in inquiries}
-    values = {value for inquiry_keys in keys.values() for value in inquiry_keys.values()}
+@dataclass
+class BuyerMatches:
+    """Which buyer each inquiry belongs to, and the buyers and keys that are new."""
+
+    new_buyers: list[Buyer] = dataclasses.field(default_factory=list)
+    new_keys: list[tuple[Buyer, str, str]] = dataclasses.field(default_factory=list)  # (buyer, kind, value)
+    matched: list[tuple[Inquiry, Buyer]] = dataclasses.field(default_factory=list)
+
+
+def buyers_plan_matches(inquiries: list[Inquiry]) -> BuyerMatches:
+    """Match inquiries, in the order given, to the buyers their keys name (one query); nothing is written."""
+    keys = [(inquiry, _keys_of(inquiry)) for inquiry in inquiries]
+    values = {value for _inquiry, inquiry_keys in keys for value in inquiry_keys.values()}
     # (kind, value) -> a Buyer (stored, or new in this batch)
     known: dict[tuple[str, str], Buyer] = {}
     stored = BuyerKey.objects.filter(value__in=values).select_related("buyer") if values else []
     for key in stored:
         known[(key.kind, key.value)] = key.buyer
-    new_buyers: list[Buyer] = []
-    new_keys: list[tuple[Buyer, str, str]] = []
-    matched: list[tuple[Inquiry, Buyer]] = []
-    for inquiry in inquiries:
-        inquiry_keys = keys[inquiry.pk]
+    plan = BuyerMatches()
+    for inquiry, inquiry_keys in keys:
         if not inquiry_keys:
             continue
         buyer = next((known[(k, inquiry_keys[k])] for k in buyer_keys.KINDS if (k, inquiry_keys.get(k)) in known), None)
@@ -74,25 +83,30 @@ def _match(inquiries: list[Inquiry]) -> int:
                 phone=inquiry.buyer_phone[:50],
                 country=inquiry.country,
             )
-            new_buyers.append(buyer)
+            plan.new_buyers.append(buyer)
         # The buyer is known from now on by every key this inquiry has and no other buyer holds.
         for kind, value in inquiry_keys.items():
             if (kind, value) not in known:
                 known[(kind, value)] = buyer
-                new_keys.append((buyer, kind, value))
-        matched.append((inquiry, buyer))
-    Buyer.objects.bulk_create(new_buyers, batch_size=1000)
+                plan.new_keys.append((buyer, kind, value))
+        plan.matched.append((inquiry, buyer))
+    return plan
+
+
+def _match(inquiries: list[Inquiry]) -> int:
+    plan = buyers_plan_matches(inquiries)
+    Buyer.objects.bulk_create(plan.new_buyers, batch_size=1000)
     # A key another process stored meanwhile stays with its buyer (the unique index decides);
     # the duplicate buyer this leaves is what the merge action is for.
     BuyerKey.objects.bulk_create(
-        [BuyerKey(buyer=buyer, kind=kind, value=value) for buyer, kind, value in new_keys],
+        [BuyerKey(buyer=buyer, kind=kind, value=value) for buyer, kind, value in plan.new_keys],
         batch_size=1000,
         ignore_conflicts=True,
     )
-    for inquiry, buyer in matched:
+    for inquiry, buyer in plan.matched:
         inquiry.buyer = buyer
-    bulk_update_rows(Inquiry, [inquiry for inquiry, _buyer in matched], ["buyer"], batch_size=1000)
-    return len(matched)
+    bulk_update_rows(Inquiry, [inquiry for inquiry, _buyer in plan.matched], ["buyer"], batch_size=1000)
+    return len(plan.matched)
 
 
 def buyers_match_unmatched() -> int:

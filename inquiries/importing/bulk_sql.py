@@ -20,7 +20,7 @@ from typing import Any
 
 from django.db import connection
 
-from ..models import Allocation, FollowUp, Inquiry, InquiryState, Quality, QualityVerdict
+from ..models import Allocation, Buyer, FollowUp, Inquiry, InquiryState, Quality, QualityVerdict
 
 # The inquiry's own columns an import row gives (None: the cell was empty, the stored value stays).
 INQUIRY_COLUMNS = (
@@ -44,6 +44,7 @@ class StagedRow:
 
     inquiry_id: int
     is_new: bool
+    buyer_id: int | None
     changed: bool  # a stored inquiry whose own columns the row changes
     account_id: int
     external_id: str
@@ -62,7 +63,7 @@ class StagedRow:
 
 
 _STAGE_COLUMNS = (
-    "inquiry_id bigint, is_new boolean, changed boolean, account_id bigint, external_id text, "
+    "inquiry_id bigint, is_new boolean, buyer_id bigint, changed boolean, account_id bigint, external_id text, "
     "received_at timestamptz, source text, buyer_name text, buyer_company text, buyer_email text, "
     "buyer_phone text, country text, product text, quantity text, subject text, message text, "
     "salesperson_id bigint, allocate_at timestamptz, reply_at timestamptz, verdict text, reason text, "
@@ -90,11 +91,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _line(row: StagedRow) -> str:
+def _line(row: StagedRow | tuple) -> str:
+    if isinstance(row, tuple):
+        return "\t".join([_text(cell) for cell in row]) + "\n"
     values = row.values
     cells = (
         row.inquiry_id,
         row.is_new,
+        row.buyer_id,
         row.changed,
         row.account_id,
         row.external_id,
@@ -126,6 +130,8 @@ def reserve_ids(table: str, count: int) -> list[int]:
 def write_inquiry_rows(
     rows: Sequence[StagedRow],
     *,
+    buyers: Sequence[Buyer],
+    buyer_keys: Sequence[tuple[int, str, str]],
     now: dt.datetime,
     changed_at: dt.datetime,
     reply_deadline: dt.timedelta,
@@ -145,6 +151,22 @@ def write_inquiry_rows(
         # psycopg2's copy_expert; wrap_database_errors makes a dropped connection Django's OperationalError.
         cursor.copy_expert("COPY import_stage FROM STDIN", _Lines(rows))
         cursor.execute("ANALYZE import_stage")
+        if buyers:  # new buyers, their ids taken already: straight into their table
+            cursor.copy_expert(
+                "COPY inquiries_buyer (id, name, company, email, phone, country, created_at) FROM STDIN",
+                _Lines((b.pk, b.name, b.company, b.email, b.phone, b.country, b.created_at) for b in buyers),
+            )
+        if buyer_keys:
+            cursor.execute(
+                "CREATE TEMP TABLE import_buyer_keys (buyer_id bigint, kind text, value text) ON COMMIT DROP"
+            )
+            cursor.copy_expert("COPY import_buyer_keys FROM STDIN", _Lines(buyer_keys))
+            # A key another import stored meanwhile stays with its buyer (as buyers_match_inquiries).
+            cursor.execute(
+                "INSERT INTO inquiries_buyerkey (buyer_id, kind, value) SELECT buyer_id, kind, value "
+                "FROM import_buyer_keys ON CONFLICT (kind, value) DO NOTHING"
+            )
+            cursor.execute("DROP TABLE import_buyer_keys")
         for statement, params in _statements(
             now=now, changed_at=changed_at, reply_deadline=reply_deadline, actor_id=actor_id
         ):
@@ -155,7 +177,7 @@ def write_inquiry_rows(
 class _Lines(io.TextIOBase):
     """The staged rows as COPY text, produced as COPY reads them (no whole-batch string)."""
 
-    def __init__(self, rows: Iterable[StagedRow]):
+    def __init__(self, rows: Iterable[StagedRow | tuple]):
         self._rows = iter(rows)
         self._buffer = ""
 
@@ -186,6 +208,7 @@ def _new_inquiry_insert(now: dt.datetime, reply_deadline: dt.timedelta) -> tuple
     value, else the field's default (read from the model).
     """
     derived = {
+        "buyer_id": ("s.buyer_id", []),
         "owner_id": ("s.salesperson_id", []),
         "owner_since": ("s.allocate_at", []),
         "first_allocated_at": ("s.allocate_at", []),

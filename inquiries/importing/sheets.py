@@ -42,7 +42,8 @@ from accounts.services import account_hand_over
 from reports.models import ReplyRateSnapshot
 
 from .. import services
-from ..models import Allocation, FollowUp, Inquiry, Order, Quality, QualityVerdict, RfqQuote
+from ..buyers import buyers_plan_matches
+from ..models import Allocation, Buyer, FollowUp, Inquiry, Order, Quality, QualityVerdict, RfqQuote
 from . import bulk_sql
 from . import parsers as p
 from .readers import SheetSource
@@ -867,6 +868,13 @@ class InquiriesImporter(SheetImporter):
         for plan, pk in zip(ordering, bulk_sql.reserve_ids(Order._meta.db_table, len(ordering)), strict=True):
             plan.order_id = pk
         created = {id(inquiry) for inquiry in new}
+        # Buyers of the new inquiries, matched as buyers_match_inquiries would (by time received).
+        buyers = buyers_plan_matches(sorted(new, key=lambda i: (i.received_at, i.pk)))
+        for buyer, pk in zip(
+            buyers.new_buyers, bulk_sql.reserve_ids(Buyer._meta.db_table, len(buyers.new_buyers)), strict=True
+        ):
+            buyer.pk = pk
+        buyer_of = {id(inquiry): buyer.pk for inquiry, buyer in buyers.matched}
         staged = []
         for plan in plans:
             audit = self._audit_of(plan)
@@ -874,6 +882,7 @@ class InquiriesImporter(SheetImporter):
                 bulk_sql.StagedRow(
                     inquiry_id=plan.inquiry.pk,
                     is_new=id(plan.inquiry) in created,
+                    buyer_id=buyer_of.get(id(plan.inquiry)),
                     changed=bool(plan.changes),
                     account_id=plan.account.pk,
                     external_id=plan.external_id,
@@ -894,6 +903,8 @@ class InquiriesImporter(SheetImporter):
         by = self.ctx.by
         bulk_sql.write_inquiry_rows(
             staged,
+            buyers=buyers.new_buyers,
+            buyer_keys=[(buyer.pk, kind, value) for buyer, kind, value in buyers.new_keys],
             now=timezone.now(),
             changed_at=self.ctx.now,
             reply_deadline=dt.timedelta(hours=CompanySettings.load().reply_deadline_hours),

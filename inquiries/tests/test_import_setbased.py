@@ -10,15 +10,16 @@ from django.utils import translation
 
 from accounts.models import Account, AuditEvent
 from inquiries import services
+from inquiries.buyers import buyers_match_inquiries
 from inquiries.importing import sheets
-from inquiries.models import Allocation, FollowUp, Inquiry, InquiryState, Order, QualityVerdict
+from inquiries.models import Allocation, Buyer, FollowUp, Inquiry, InquiryState, Order, QualityVerdict
 from inquiries.tests.import_files import counts, run_import, write_csv
 from tests.factories import AccountFactory, InquiryFactory
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 pytestmark = pytest.mark.django_db
 
-HEADER = ["inquiry_id", "account", "received_at", "buyer_name", "country", "assigned_to", "assigned_at",
+HEADER = ["inquiry_id", "account", "received_at", "buyer_name", "buyer_email", "country", "assigned_to", "assigned_at",
           "first_reply_at", "quality", "invalid_reason", "won_at", "order_amount_usd", "trade_assurance"]  # fmt: skip
 
 
@@ -47,37 +48,43 @@ def _scenario(tmp_path, cast):
     services.inquiry_allocate(inquiry=e3, salesperson=cast["sales_a"], by=cast["ops"], at=at(5, 9))
     services.followup_log(inquiry=e3, author=cast["sales_a"], kind=FollowUp.Kind.CALL, happened_at=at(10, 9),
                           next_action_on=dt.date(2024, 3, 20))  # fmt: skip
+    buyers_match_inquiries(inquiry_ids=[e1.pk])  # a stored buyer, known by its e-mail
     e4 = InquiryFactory(external_id="E4", buyer_name="B4", **same)
     services.order_record(by=cast["ops"], inquiry=e4, won_at=at(8, 9), amount_usd=Decimal("100.00"))
 
     first = [
         HEADER,
         # A back-dated allocation: recorded, the later holder keeps the inquiry; a first reply.
-        ["E1", "cn1", "2024-03-05 08:00", "New name", "US", "sales_a", "2024-03-05 09:00", "2024-03-05 09:30",
+        ["E1", "cn1", "2024-03-05 08:00", "New name", "", "US", "sales_a", "2024-03-05 09:00", "2024-03-05 09:30",
          "", "", "", "", ""],
         # Operations decide against the salesperson's flag.
-        ["E2", "cn1", "2024-03-05 08:00", "", "", "", "", "", "valid", "", "", "", ""],
+        ["E2", "cn1", "2024-03-05 08:00", "", "", "", "", "", "", "valid", "", "", "", ""],
         # An earlier reply than the one stored; the later follow-up keeps its plan.
-        ["E3", "cn1", "2024-03-05 08:00", "", "", "", "", "2024-03-05 12:00", "", "", "", "", ""],
+        ["E3", "cn1", "2024-03-05 08:00", "", "", "", "", "", "2024-03-05 12:00", "", "", "", "", ""],
         # The order's amount corrected.
-        ["E4", "cn1", "2024-03-05 08:00", "", "", "", "", "", "", "", "2024-03-08 09:00", "150.50", ""],
+        ["E4", "cn1", "2024-03-05 08:00", "", "", "", "", "", "", "", "", "2024-03-08 09:00", "150.50", ""],
         # New inquiries: every kind of history, and one without a salesperson (the rules).
-        ["N1", "cn1", "2024-03-05 10:00", "Ann", "DE", "sales_a", "", "2024-03-05 11:00", "valid", "",
+        ["N1", "cn1", "2024-03-05 10:00", "Ann", "ann@example.com", "DE",
+         "sales_a", "", "2024-03-05 11:00", "valid", "",
          "2024-03-12 10:00", "12500", "yes"],
-        ["N2", "cn2", "2024-03-06 10:00", "Bo", "CN", "sales_b", "2024-03-06 12:00", "", "invalid", "spam",
+        ["N2", "cn2", "2024-03-06 10:00", "Bo", "ANN@example.com", "CN",
+         "sales_b", "2024-03-06 12:00", "", "invalid", "spam",
          "", "", ""],
-        ["N3", "cn1", "2024-03-07 10:00", "Cy", "", "", "", "", "", "", "", "", ""],
-        ["N4", "cn2", "2024-03-07 11:00", "Di", "FR", "sales_a", "", "", "", "", "2024-03-09 10:00", "7", "no"],
-        ["bad", "nope", "2024-03-05", "", "", "", "", "", "", "", "", "", ""],
+        ["N3", "cn1", "2024-03-07 10:00", "Cy", "", "", "", "", "", "", "", "", "", ""],
+        ["N4", "cn2", "2024-03-07 11:00", "Di", "b@example.com", "FR",
+         "sales_a", "", "", "", "", "2024-03-09 10:00", "7", "no"],
+        ["bad", "nope", "2024-03-05", "", "", "", "", "", "", "", "", "", "", ""],
     ]  # fmt: skip
     second = [
         HEADER,
         # A later re-allocation, a changed name, a new verdict and an earlier reply.
-        ["N1", "cn1", "2024-03-05 10:00", "Ann Lee", "DE", "sales_b", "2024-03-06 09:00", "2024-03-05 10:30",
+        ["N1", "cn1", "2024-03-05 10:00", "Ann Lee", "ann@example.com", "DE",
+         "sales_b", "2024-03-06 09:00", "2024-03-05 10:30",
          "invalid", "other", "2024-03-12 10:00", "12500", "yes"],
-        ["N2", "cn2", "2024-03-06 10:00", "Bo", "CN", "sales_b", "2024-03-06 12:00", "", "invalid", "spam",
+        ["N2", "cn2", "2024-03-06 10:00", "Bo", "ANN@example.com", "CN",
+         "sales_b", "2024-03-06 12:00", "", "invalid", "spam",
          "", "", ""],
-        ["N3", "cn1", "2024-03-07 09:00", "", "", "sales_a", "2024-03-07 12:00", "2024-03-07 13:00", "", "", "",
+        ["N3", "cn1", "2024-03-07 09:00", "", "", "", "sales_a", "2024-03-07 12:00", "2024-03-07 13:00", "", "", "",
          "", ""],
     ]  # fmt: skip
     one = run_import(write_csv(tmp_path / "inquiries.csv", first), batch_rows=4)
@@ -110,7 +117,15 @@ def _snapshot() -> dict:
     for values in inquiries.values():
         values["account_id"] = code[values["account_id"]]
         values["buyer_id"] = values["buyer_id"] is not None  # buyers are matched afresh each time
+    buyers = _rows(
+        [
+            (b.name, b.company, b.email, b.phone, b.country, _rows([(k.kind, k.value) for k in b.keys.all()]),
+             _rows([i.external_id for i in b.inquiries.all()]))
+            for b in Buyer.objects.all()
+        ]
+    )  # fmt: skip
     return {
+        "buyers": buyers,
         "inquiries": inquiries,
         "allocations": _rows(
             [
@@ -243,3 +258,7 @@ def test_the_import_writes_the_history_the_services_would(tmp_path, cast):
         "sales_a", at(7, 9), at(7, 13), InquiryState.REPLIED
     )  # fmt: skip
     assert n3.reply_due_at is None or n3.reply_due_at > at(7, 12)
+    # Buyers: one for N1 and N2 (the same address), N4 the stored buyer of E1, none for N3.
+    assert rows["N1"].buyer_id == rows["N2"].buyer_id is not None
+    assert rows["N4"].buyer_id == rows["E1"].buyer_id is not None
+    assert rows["N3"].buyer_id is None
