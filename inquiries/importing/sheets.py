@@ -87,11 +87,13 @@ class BatchOutcome:
 class RowValues:
     """One row's cells by column key, and the problems found while reading them."""
 
-    __slots__ = ("number", "cells", "header", "problems")
+    __slots__ = ("number", "cells", "header", "problems", "memo")
 
-    def __init__(self, number: int, cells: tuple, header: p.HeaderMap):
+    def __init__(self, number: int, cells: tuple, header: p.HeaderMap, memo: dict | None = None):
         self.number, self.cells, self.header = number, cells, header
         self.problems: list[Problem] = []
+        # The sheet's parsed values of columns whose cells repeat (codes, names, choices), by cell.
+        self.memo = memo
 
     def raw(self, key: str) -> Any:
         index = self.header.index.get(key)
@@ -116,6 +118,21 @@ class RowValues:
             if required:
                 self.reject(key, gettext_noop("Required, but empty."))
             return None
+        memo = self.memo
+        if memo is not None and key in memo and raw.__class__ is str:  # True == 1 == 1.0: text cells only
+            column = memo[key]
+            outcome = column.get(raw)
+            if outcome is None:
+                try:
+                    outcome = (parse(raw, *args), None)
+                except p.CellError as exc:
+                    outcome = (None, exc)
+                if len(column) < MEMO_LIMIT:
+                    column[raw] = outcome
+            value, error = outcome
+            if error is not None:
+                self.reject(key, error.message, **error.params)
+            return value
         try:
             return parse(raw, *args)
         except p.CellError as exc:
@@ -128,6 +145,8 @@ class RowValues:
 
 
 _ZONED_PARSERS = (p.parse_time, p.parse_date)
+# Distinct cells remembered per column: a sheet's codes, names and choices, never its free text.
+MEMO_LIMIT = 10_000
 
 
 class ImportContext:
@@ -251,8 +270,15 @@ class SheetImporter:
         self._collect(outcome, rows)
         return outcome
 
+    # Columns whose cells repeat from row to row and are parsed the same way each time.
+    memo_columns: tuple[str, ...] = ()
+
     def row(self, number: int, cells: tuple) -> RowValues:
-        return RowValues(number, cells, self.source.header)
+        return RowValues(number, cells, self.source.header, self._memo)
+
+    @functools.cached_property
+    def _memo(self) -> dict[str, dict] | None:
+        return {key: {} for key in self.memo_columns} or None
 
     def raw_key(self, row: RowValues) -> Hashable | None:
         raise NotImplementedError
@@ -578,6 +604,7 @@ class InquiryPlan:
 
 class InquiriesImporter(SheetImporter):
     kind = "inquiries"
+    memo_columns = ("account", "source", "country", "assigned_to", "quality", "invalid_reason", "trade_assurance")
 
     def raw_key(self, row):
         account, external_id = _text_key(row.raw("account")), _text_key(row.raw("inquiry_id"))

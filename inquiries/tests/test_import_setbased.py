@@ -262,3 +262,16 @@ def test_the_import_writes_the_history_the_services_would(tmp_path, cast):
     assert rows["N1"].buyer_id == rows["N2"].buyer_id is not None
     assert rows["N4"].buyer_id == rows["E1"].buyer_id is not None
     assert rows["N3"].buyer_id is None
+
+
+def test_a_repeated_bad_cell_rejects_every_row_it_is_in(tmp_path, cast):
+    """Cells of repeating columns are parsed once per sheet; each row still gets its own problem."""
+    AccountFactory(code="cn1")
+    rows = [HEADER] + [
+        [f"R{i}", "cn1", "2024-03-05 08:00", "", "", "US", "", "", "", "maybe", "", "", "", ""] for i in range(3)
+    ]
+    result = run_import(write_csv(tmp_path / "inquiries.csv", rows))
+    assert counts(result) == {"inquiries": (0, 0, 0, 3)}
+    assert sorted(result.job.rejected_rows.values_list("row_number", "column", "value")) == [
+        (2, "quality", "maybe"), (3, "quality", "maybe"), (4, "quality", "maybe")
+    ]  # fmt: skip
