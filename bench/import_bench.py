@@ -381,12 +381,14 @@ def main() -> None:
                 f"{'load':>5}  created/updated/unchanged/rejected"
             )
             walls: dict[str, list[float]] = {}
+            cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
 
             def measure(key: str, label: str, *, yardstick: bool, path: Path = csv_path) -> None:
                 figures = run_child(path, "inquiries", env, yardstick=yardstick)
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 walls.setdefault(key, []).append(figures["wall"])
+                cpus.setdefault(key, []).append(figures["cpu"] + (figures["db_cpu"] or 0.0))
                 print(line(label, figures), flush=True)
 
             for pair in range(args.pairs):
@@ -401,8 +403,12 @@ def main() -> None:
             print()
             for what in ("all new", "same file again"):
                 ours, theirs = (statistics.median(walls[f"{side} {what}"]) for side in ("inquiryhub", "yardstick"))
-                print(f"{args.rows:,} rows, {what}: InquiryHub {ours:.1f} s, yardstick {theirs:.1f} s "
-                      f"(medians of {args.pairs}): ratio {ours / theirs:.2f}x")  # fmt: skip
+                ours_cpu, theirs_cpu = (
+                    statistics.median(cpus[f"{side} {what}"]) for side in ("inquiryhub", "yardstick")
+                )
+                print(f"{args.rows:,} rows, {what} (medians of {args.pairs}): wall InquiryHub {ours:.1f} s, "
+                      f"yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; CPU (Python + PostgreSQL) "
+                      f"{ours_cpu:.1f} s against {theirs_cpu:.1f} s, ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
                 xlsx_path = folder / "inquiries.xlsx"
                 write_xlsx(xlsx_path, args.xlsx_rows, "X")

@@ -150,7 +150,6 @@ def write_inquiry_rows(
         cursor.execute(f"CREATE TEMP TABLE import_stage ({_STAGE_COLUMNS}) ON COMMIT DROP")
         # psycopg2's copy_expert; wrap_database_errors makes a dropped connection Django's OperationalError.
         cursor.copy_expert("COPY import_stage FROM STDIN", _Lines(rows))
-        cursor.execute("ANALYZE import_stage")
         if buyers:  # new buyers, their ids taken already: straight into their table
             cursor.copy_expert(
                 "COPY inquiries_buyer (id, name, company, email, phone, country, created_at) FROM STDIN",
