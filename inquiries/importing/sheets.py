@@ -3,9 +3,11 @@
 Each importer reads a batch of rows, looks up everything the batch names in a fixed number of
 queries, decides row by row what must change (a row with any problem is rejected whole and
 writes nothing), then writes in bulk. An inquiry row's allocation, first reply, quality
-verdict and order go through the batch services in `inquiries.services`, so owners, first
-replies, states and the audit trail are exactly what the pages would have written. A row
-whose data is already stored writes nothing at all: importing a file twice changes nothing.
+verdict and order are written by the batch services in `inquiries.services` on SQLite and, on
+PostgreSQL, set-based by `bulk_sql` under the same rules (tested to write the same rows), so
+owners, first replies, states and the audit trail are exactly what the pages would have
+written. A row whose data is already stored writes nothing at all: importing a file twice
+changes nothing.
 """
 
 from __future__ import annotations
