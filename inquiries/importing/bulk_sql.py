@@ -78,31 +78,37 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 def _text(value: Any) -> str:
     if value is None:
         return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value).translate(_COPY_ESCAPES)
+    write = _WRITERS.get(value.__class__)
+    if write is not None:
+        return write(value)
+    if isinstance(value, str):  # a choice (a str subclass)
+        return str(value).translate(_COPY_ESCAPES)
     return str(value)
+
+
+# COPY text of a value, by its exact type (the common ones; anything else: str()).
+_WRITERS = {
+    str: lambda value: value.translate(_COPY_ESCAPES),
+    bool: lambda value: "t" if value else "f",
+    int: str,
+    Decimal: str,
+    dt.datetime: dt.datetime.isoformat,
+    dict: lambda value: json.dumps(value, ensure_ascii=False).translate(_COPY_ESCAPES),
+}
 
 
 def _line(row: StagedRow | tuple) -> str:
     if isinstance(row, tuple):
         return "\t".join([_text(cell) for cell in row]) + "\n"
     values = row.values
-    cells = (
+    cells = [
         row.inquiry_id,
         row.is_new,
         row.buyer_id,
         row.changed,
         row.account_id,
         row.external_id,
-        *(values.get(name) for name in INQUIRY_COLUMNS),
+        *[values.get(name) for name in INQUIRY_COLUMNS],
         row.salesperson_id,
         row.allocate_at,
         row.reply_at,
@@ -114,7 +120,7 @@ def _line(row: StagedRow | tuple) -> str:
         row.trade_assurance,
         row.audit_summary,
         row.audit_changes,
-    )
+    ]
     return "\t".join([_text(cell) for cell in cells]) + "\n"
 
 

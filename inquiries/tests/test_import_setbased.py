@@ -275,3 +275,14 @@ def test_a_repeated_bad_cell_rejects_every_row_it_is_in(tmp_path, cast):
     assert sorted(result.job.rejected_rows.values_list("row_number", "column", "value")) == [
         (2, "quality", "maybe"), (3, "quality", "maybe"), (4, "quality", "maybe")
     ]  # fmt: skip
+
+
+def test_text_with_copy_control_characters_is_stored_as_typed(tmp_path, cast):
+    """Backslashes, tabs and line breaks reach the database unchanged (COPY's text format on PostgreSQL)."""
+    AccountFactory(code="cn1")
+    header = ["inquiry_id", "account", "received_at", "buyer_name", "message"]
+    odd = "a\\N\tb\nc\\.\r\nd '\"; -- 王伟"
+    result = run_import(write_csv(tmp_path / "inquiries.csv", [header, ["T1", "cn1", "2024-03-05 08:00", odd, odd]]))
+    assert counts(result) == {"inquiries": (1, 0, 0, 0)}
+    stored = Inquiry.objects.get(external_id="T1")
+    assert (stored.buyer_name, stored.message) == (odd.strip(), odd)
