@@ -604,13 +604,19 @@ class InquiryPlan:
         )
 
 
+def _inquiry_key(account_code: str, external_id: str) -> str:
+    """An inquiry's key among the rows seen: one string a row (a file's keys are kept to its end);
+    cleaned cells hold no NUL."""
+    return f"{account_code}\x00{external_id}"
+
+
 class InquiriesImporter(SheetImporter):
     kind = "inquiries"
     memo_columns = ("account", "source", "country", "assigned_to", "quality", "invalid_reason", "trade_assurance")
 
     def raw_key(self, row):
         account, external_id = _text_key(row.raw("account")), _text_key(row.raw("inquiry_id"))
-        return (account, external_id) if account and external_id else None
+        return _inquiry_key(account, external_id) if account and external_id else None
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -725,7 +731,7 @@ class InquiriesImporter(SheetImporter):
         for plan in plans:
             row = plan.row
             # Checked before anything is compared: a repeated row must not touch the stored inquiry.
-            if self.is_repeat(row, (plan.account.code, plan.external_id), "inquiry_id"):
+            if self.is_repeat(row, _inquiry_key(plan.account.code, plan.external_id), "inquiry_id"):
                 continue
             inquiry = stored[id(plan)]
             if inquiry is not None and _moves_received(inquiry, received := plan.fields["received_at"]):
@@ -757,7 +763,7 @@ class InquiriesImporter(SheetImporter):
                 plan.record_verdict = decision is None or (decision.verdict, decision.reason) != (plan.quality, reason)
             if plan.won_at is not None and not self._decide_order(plan, orders.get(inquiry.pk, [])):
                 continue
-            self.seen[(plan.account.code, plan.external_id)] = row.number
+            self.seen[_inquiry_key(plan.account.code, plan.external_id)] = row.number
             decided.append(plan)
         return decided
 
