@@ -8,6 +8,8 @@ of queries per batch (the importer calls `buyers_match_inquiries` on each batch 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -64,10 +66,15 @@ class BuyerMatches:
 def buyers_plan_matches(inquiries: list[Inquiry]) -> BuyerMatches:
     """Match inquiries, in the order given, to the buyers their keys name (one query); nothing is written."""
     keys = [(inquiry, _keys_of(inquiry)) for inquiry in inquiries]
-    values = {value for _inquiry, inquiry_keys in keys for value in inquiry_keys.values()}
+    values: dict[str, set[str]] = {}
+    for _inquiry, inquiry_keys in keys:
+        for kind, value in inquiry_keys.items():
+            values.setdefault(kind, set()).add(value)
     # (kind, value) -> a Buyer (stored, or new in this batch)
     known: dict[tuple[str, str], Buyer] = {}
-    stored = BuyerKey.objects.filter(value__in=values).select_related("buyer") if values else []
+    # By kind and value: the unique (kind, value) index finds them, however many keys are stored.
+    wanted = functools.reduce(operator.or_, (Q(kind=kind, value__in=v) for kind, v in values.items()), Q())
+    stored = BuyerKey.objects.filter(wanted).select_related("buyer") if values else []
     for key in stored:
         known[(key.kind, key.value)] = key.buyer
     plan = BuyerMatches()
