@@ -1,16 +1,21 @@
-"""Benchmark of the workbook importer: generates its data, imports it into a fresh database, prints figures.
+"""The workbook importer against the plain-SQL yardstick, side by side in one run (issue 15).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ih_import .venv/bin/python bench/import_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ih_imp .venv/bin/python bench/import_bench.py --pairs 3
 
-Runs, each in its own process so that its peak memory is its own:
-  1. 100,000 inquiry rows from csv, all new: a company's ledger with history (80% allocated, 60%
-     replied, 40% rated, 8% won), so allocations, replies, verdicts and orders go through the services;
-  2. the same csv again: everything unchanged;
-  3. 100,000 rows of a plain inquiry list as the Alibaba back office exports it (no history columns);
-  4. an xlsx workbook of ledger rows (--xlsx-rows, default 100,000), all new.
-The team and accounts they name are imported first (not measured). The database is a fresh one
-named after DATABASE_URL's with a `bench_` prefix, dropped at the end (--keep keeps it).
-Targets (issue 3): ≤ 20 s and ≤ 300 MB peak RSS for 100k csv rows, first time and second time.
+The data: a company's ledger, 100,000 csv rows (--rows) with history (80% allocated, 60% replied,
+40% rated, 8% won), in random order of the time received, as an export leaves them. The team and
+the accounts they name are imported first (not measured).
+
+Each pair, on emptied tables: InquiryHub imports the file (all new), the yardstick loads it;
+then both take the same file again (all unchanged). Which side goes first alternates by pair.
+The yardstick is the best plain SQL for loading that file: COPY of the csv into a temporary
+table, then one INSERT … ON CONFLICT DO UPDATE … WHERE changed into a plainly indexed table of
+the same columns (primary key, the unique (account, inquiry number), the time received), in one
+transaction. Each measured run is a process of its own, so that its peak memory is its own.
+Medians of the pairs and their ratio are printed. --xlsx-rows N adds one xlsx import of N rows,
+--million one import of 1,000,000 csv rows (with its peak RSS) and its yardstick.
+The database is a fresh one named after DATABASE_URL's with a `bench_` prefix, dropped at the end.
+Floor (issue 15): InquiryHub ≤ 3× the yardstick; goal ≤ 2.5× (new) and ≤ 2× (unchanged).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import json
 import os
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -210,6 +216,59 @@ def child(path: str, sheet: str) -> None:
     )
 
 
+YARD_COLUMNS = [
+    ("external_id", "text"), ("account", "text"), ("received_at", "timestamptz"), ("source", "text"),
+    ("buyer_name", "text"), ("buyer_company", "text"), ("buyer_email", "text"), ("country", "text"),
+    ("product", "text"), ("quantity", "text"), ("subject", "text"), ("message", "text"),
+    ("assigned_to", "text"), ("assigned_at", "timestamptz"), ("first_reply_at", "timestamptz"),
+    ("quality", "text"), ("invalid_reason", "text"), ("won_at", "timestamptz"), ("amount_usd", "numeric(14, 2)"),
+    ("trade_assurance", "text"),
+]  # fmt: skip
+
+
+def yardstick_table_sql() -> list[str]:
+    columns = ", ".join(f"{name} {kind}" for name, kind in YARD_COLUMNS)
+    return [
+        f"CREATE TABLE IF NOT EXISTS yard_inquiry (id bigserial PRIMARY KEY, {columns}, UNIQUE (account, external_id))",
+        "CREATE INDEX IF NOT EXISTS yard_inquiry_received ON yard_inquiry (received_at)",
+    ]
+
+
+def yardstick_child(path: str) -> None:
+    """The plain-SQL yardstick: COPY the csv into a temporary table, upsert it in one statement."""
+    import django
+
+    django.setup()
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before = backend_cpu(backend)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    names = [name for name, _kind in YARD_COLUMNS]
+    casts = ", ".join(f"NULLIF({name}, '')::{kind}" for name, kind in YARD_COLUMNS)
+    changed = " OR ".join(f"y.{n} IS DISTINCT FROM EXCLUDED.{n}" for n in names[2:])
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+        cursor.execute(f"CREATE TEMP TABLE yard_stage ({', '.join(f'{n} text' for n in names)}) ON COMMIT DROP")
+        with open(path, encoding="utf-8-sig") as f:
+            cursor.copy_expert("COPY yard_stage FROM STDIN WITH (FORMAT csv, HEADER true)", f)
+        cursor.execute(
+            f"INSERT INTO yard_inquiry AS y ({', '.join(names)}) SELECT {casts} FROM yard_stage "
+            f"ON CONFLICT (account, external_id) DO UPDATE SET "
+            + ", ".join(f"{n} = EXCLUDED.{n}" for n in names[2:])
+            + f" WHERE {changed}"
+        )
+        rows = cursor.rowcount
+    wall = time.perf_counter() - started
+    db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
+    print(json.dumps({"status": "done", "rows": rows, "wall": wall, "cpu": time.process_time() - cpu_before,
+                      "db_cpu": db_cpu, "load": os.getloadavg()[0],
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
+
+
 def backend_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) the PostgreSQL backend serving us has used, or None if unreadable."""
     try:
@@ -219,9 +278,9 @@ def backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(path: Path, sheet: str, env: dict) -> dict:
+def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--child", str(path), "--sheet", sheet],
+        [sys.executable, __file__, "--yardstick" if yardstick else "--child", str(path), "--sheet", sheet],
         env=env,
         capture_output=True,
         text=True,
@@ -243,12 +302,22 @@ def machine() -> str:
     return f"{platform.node()}: {os.cpu_count()} CPUs (nproc), {mem_gb:.1f} GB RAM, Python {platform.python_version()}"
 
 
+TRUNCATE = (
+    "TRUNCATE inquiries_inquiry, inquiries_allocation, inquiries_followup, inquiries_qualityverdict, "
+    "inquiries_order, inquiries_buyer, inquiries_buyerkey, inquiries_importjob, inquiries_importrejectedrow, "
+    "accounts_auditevent, accounts_notification, yard_inquiry CASCADE"
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="csv inquiry rows (default 100,000)")
-    parser.add_argument("--xlsx-rows", type=int, default=100_000, help="xlsx inquiry rows (default 100,000; 0 skips)")
+    parser.add_argument("--pairs", type=int, default=3, help="interleaved pairs (default 3)")
+    parser.add_argument("--xlsx-rows", type=int, default=0, help="one xlsx import of this many rows (default none)")
+    parser.add_argument("--million", action="store_true", help="one import of 1,000,000 csv rows and its yardstick")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--yardstick", help=argparse.SUPPRESS)
     parser.add_argument("--sheet", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -258,6 +327,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inquiryhub.settings")
     if args.child:
         child(args.child, args.sheet)
+        return
+    if args.yardstick:
+        yardstick_child(args.yardstick)
         return
 
     import django
@@ -273,62 +345,86 @@ def main() -> None:
         cursor.execute("SHOW server_version")
         pg_version = cursor.fetchone()[0]
     bench_db = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    with connection.cursor() as cursor:
+        for statement in yardstick_table_sql():
+            cursor.execute(statement)
     env = dict(os.environ)
     s = settings.DATABASES["default"]
     env["DATABASE_URL"] = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{bench_db}"
     if s.get("PASSWORD"):
         env["PGPASSWORD"] = s["PASSWORD"]
 
+    def line(label: str, figures: dict) -> str:
+        db_cpu = figures["db_cpu"] or 0.0
+        sheets = figures.get("sheets", {}).get("inquiries")
+        return (
+            f"{label:<34} {figures['rows']:>9,} {figures['wall']:>8.1f} {figures['cpu']:>9.1f} {db_cpu:>9.1f} "
+            f"{figures['rss_mb']:>12.0f} {figures['load']:>5.1f}  {'/'.join(map(str, sheets)) if sheets else ''}"
+        )
+
     try:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             env["MEDIA_ROOT"] = str(folder / "media")
             print(f"machine: {machine()}, PostgreSQL {pg_version}")
+            print(f"command: {' '.join(sys.argv)}")
             started = time.perf_counter()
             team, accounts = write_setup(folder)
             csv_path = folder / "inquiries.csv"
             write_csv(csv_path, args.rows, "C")
-            plain_path = folder / "inquiry-list.csv"
-            write_plain_csv(plain_path, args.rows, "P")
-            xlsx_path = folder / "inquiries.xlsx"
-            if args.xlsx_rows:
-                write_xlsx(xlsx_path, args.xlsx_rows, "X")
-            print(
-                f"generated {args.rows:,} csv rows ({csv_path.stat().st_size / 1e6:.1f} MB)"
-                + (
-                    f" and {args.xlsx_rows:,} xlsx rows ({xlsx_path.stat().st_size / 1e6:.1f} MB)"
-                    if args.xlsx_rows
-                    else ""
-                )
-                + f" in {time.perf_counter() - started:.1f} s"
-            )
+            print(f"generated {args.rows:,} csv rows ({csv_path.stat().st_size / 1e6:.1f} MB) "
+                  f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
             for path, sheet in ((team, "team"), (accounts, "accounts")):
                 run_child(path, sheet, env)
-
-            runs = [
-                ("ledger csv, all new", csv_path, "inquiries"),
-                ("ledger csv, same file again", csv_path, "inquiries"),
-                ("plain inquiry list csv, new", plain_path, "inquiries"),
-            ]
-            if args.xlsx_rows:
-                runs.append(("ledger xlsx, all new", xlsx_path, ""))
-            heading = (
-                f"{'run':<30} {'rows':>9} {'wall s':>8} {'rows/s':>9} {'py CPU s':>9} {'pg CPU s':>9} "
-                f"{'CPU rows/s':>11} {'peak RSS MB':>12} {'load':>5}"
+            print(
+                f"{'run':<34} {'rows':>9} {'wall s':>8} {'py CPU s':>9} {'pg CPU s':>9} {'peak RSS MB':>12} "
+                f"{'load':>5}  created/updated/unchanged/rejected"
             )
-            print(heading + "  created/updated/unchanged/rejected")
-            for label, path, sheet in runs:
-                figures = run_child(path, sheet, env)
+            walls: dict[str, list[float]] = {}
+            cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
+
+            def measure(key: str, label: str, *, yardstick: bool, path: Path = csv_path) -> None:
+                figures = run_child(path, "inquiries", env, yardstick=yardstick)
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
-                created, updated, unchanged, rejected = figures["sheets"]["inquiries"]
-                db_cpu = figures["db_cpu"] or 0.0
-                print(
-                    f"{label:<30} {figures['rows']:>9,} {figures['wall']:>8.1f} "
-                    f"{figures['rows'] / figures['wall']:>9,.0f} {figures['cpu']:>9.1f} {db_cpu:>9.1f} "
-                    f"{figures['rows'] / (figures['cpu'] + db_cpu):>11,.0f} {figures['rss_mb']:>12.0f} "
-                    f"{figures['load']:>5.1f}  {created}/{updated}/{unchanged}/{rejected}"
+                walls.setdefault(key, []).append(figures["wall"])
+                cpus.setdefault(key, []).append(figures["cpu"] + (figures["db_cpu"] or 0.0))
+                print(line(label, figures), flush=True)
+
+            for pair in range(args.pairs):
+                with connection.cursor() as cursor:
+                    cursor.execute(TRUNCATE)
+                    cursor.execute("VACUUM ANALYZE")
+                for again in (False, True):
+                    what = "same file again" if again else "all new"
+                    sides = [("inquiryhub", False), ("yardstick", True)]
+                    for side, yardstick in sides if pair % 2 == 0 else sides[::-1]:
+                        measure(f"{side} {what}", f"{pair + 1}. {side}, {what}", yardstick=yardstick)
+            print()
+            for what in ("all new", "same file again"):
+                ours, theirs = (statistics.median(walls[f"{side} {what}"]) for side in ("inquiryhub", "yardstick"))
+                ours_cpu, theirs_cpu = (
+                    statistics.median(cpus[f"{side} {what}"]) for side in ("inquiryhub", "yardstick")
                 )
+                print(f"{args.rows:,} rows, {what} (medians of {args.pairs}): wall InquiryHub {ours:.1f} s, "
+                      f"yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; CPU (Python + PostgreSQL) "
+                      f"{ours_cpu:.1f} s against {theirs_cpu:.1f} s, ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
+            if args.xlsx_rows:
+                xlsx_path = folder / "inquiries.xlsx"
+                write_xlsx(xlsx_path, args.xlsx_rows, "X")
+                with connection.cursor() as cursor:
+                    cursor.execute(TRUNCATE)
+                figures = run_child(xlsx_path, "", env)
+                print(line(f"xlsx, {args.xlsx_rows:,} rows, all new", figures))
+            if args.million:
+                big = folder / "million.csv"
+                write_csv(big, 1_000_000, "M")
+                with connection.cursor() as cursor:
+                    cursor.execute(TRUNCATE)
+                    cursor.execute("VACUUM ANALYZE")
+                measure("million", "inquiryhub, 1,000,000 rows, all new", yardstick=False, path=big)
+                measure("million yard", "yardstick, 1,000,000 rows, all new", yardstick=True, path=big)
+                print(f"1,000,000 rows: ratio {walls['million'][0] / walls['million yard'][0]:.2f}x")
     finally:
         if not args.keep:
             connection.creation.destroy_test_db(bench_db, verbosity=0)

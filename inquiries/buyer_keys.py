@@ -9,6 +9,7 @@ that the data migration and the tests use the very same rules.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -111,6 +112,7 @@ def phone_key(phone: str) -> str:
     return digits[-_PHONE_KEY_DIGITS:] if len(digits) >= _PHONE_MIN_DIGITS else ""
 
 
+@functools.lru_cache(maxsize=65536)  # an import names the same companies again and again
 def company_name_key(name: str) -> str:
     """A company name without case, punctuation, spacing or legal suffixes."""
     text = unicodedata.normalize("NFKC", name or "").casefold()

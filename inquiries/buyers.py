@@ -7,7 +7,11 @@ of queries per batch (the importer calls `buyers_match_inquiries` on each batch 
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import User
+from inquiryhub.db import bulk_update_rows
 
 from . import buyer_keys
 from .models import Buyer, BuyerKey, FollowUp, Inquiry, Order
@@ -49,19 +54,31 @@ def buyers_match_inquiries(*, inquiry_ids: Iterable[int]) -> int:
     return matched
 
 
-def _match(inquiries: list[Inquiry]) -> int:
-    keys = {inquiry.pk: _keys_of(inquiry) for inquiry in inquiries}
-    values = {value for inquiry_keys in keys.values() for value in inquiry_keys.values()}
+@dataclass
+class BuyerMatches:
+    """Which buyer each inquiry belongs to, and the buyers and keys that are new."""
+
+    new_buyers: list[Buyer] = dataclasses.field(default_factory=list)
+    new_keys: list[tuple[Buyer, str, str]] = dataclasses.field(default_factory=list)  # (buyer, kind, value)
+    matched: list[tuple[Inquiry, Buyer]] = dataclasses.field(default_factory=list)
+
+
+def buyers_plan_matches(inquiries: list[Inquiry]) -> BuyerMatches:
+    """Match inquiries, in the order given, to the buyers their keys name (one query); nothing is written."""
+    keys = [(inquiry, _keys_of(inquiry)) for inquiry in inquiries]
+    values: dict[str, set[str]] = {}
+    for _inquiry, inquiry_keys in keys:
+        for kind, value in inquiry_keys.items():
+            values.setdefault(kind, set()).add(value)
     # (kind, value) -> a Buyer (stored, or new in this batch)
     known: dict[tuple[str, str], Buyer] = {}
-    stored = BuyerKey.objects.filter(value__in=values).select_related("buyer") if values else []
+    # By kind and value: the unique (kind, value) index finds them, however many keys are stored.
+    wanted = functools.reduce(operator.or_, (Q(kind=kind, value__in=v) for kind, v in values.items()), Q())
+    stored = BuyerKey.objects.filter(wanted).select_related("buyer") if values else []
     for key in stored:
         known[(key.kind, key.value)] = key.buyer
-    new_buyers: list[Buyer] = []
-    new_keys: list[tuple[Buyer, str, str]] = []
-    matched: list[tuple[Inquiry, Buyer]] = []
-    for inquiry in inquiries:
-        inquiry_keys = keys[inquiry.pk]
+    plan = BuyerMatches()
+    for inquiry, inquiry_keys in keys:
         if not inquiry_keys:
             continue
         buyer = next((known[(k, inquiry_keys[k])] for k in buyer_keys.KINDS if (k, inquiry_keys.get(k)) in known), None)
@@ -73,25 +90,30 @@ def _match(inquiries: list[Inquiry]) -> int:
                 phone=inquiry.buyer_phone[:50],
                 country=inquiry.country,
             )
-            new_buyers.append(buyer)
+            plan.new_buyers.append(buyer)
         # The buyer is known from now on by every key this inquiry has and no other buyer holds.
         for kind, value in inquiry_keys.items():
             if (kind, value) not in known:
                 known[(kind, value)] = buyer
-                new_keys.append((buyer, kind, value))
-        matched.append((inquiry, buyer))
-    Buyer.objects.bulk_create(new_buyers, batch_size=1000)
+                plan.new_keys.append((buyer, kind, value))
+        plan.matched.append((inquiry, buyer))
+    return plan
+
+
+def _match(inquiries: list[Inquiry]) -> int:
+    plan = buyers_plan_matches(inquiries)
+    Buyer.objects.bulk_create(plan.new_buyers, batch_size=1000)
     # A key another process stored meanwhile stays with its buyer (the unique index decides);
     # the duplicate buyer this leaves is what the merge action is for.
     BuyerKey.objects.bulk_create(
-        [BuyerKey(buyer=buyer, kind=kind, value=value) for buyer, kind, value in new_keys],
+        [BuyerKey(buyer=buyer, kind=kind, value=value) for buyer, kind, value in plan.new_keys],
         batch_size=1000,
         ignore_conflicts=True,
     )
-    for inquiry, buyer in matched:
+    for inquiry, buyer in plan.matched:
         inquiry.buyer = buyer
-    Inquiry.objects.bulk_update([inquiry for inquiry, _buyer in matched], ["buyer"], batch_size=1000)
-    return len(matched)
+    bulk_update_rows(Inquiry, [inquiry for inquiry, _buyer in plan.matched], ["buyer"], batch_size=1000)
+    return len(plan.matched)
 
 
 def buyers_match_unmatched() -> int:

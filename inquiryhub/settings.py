@@ -219,7 +219,7 @@ STORAGES = {
 IMPORT_MAX_UPLOAD_MB = env_int("IMPORT_MAX_UPLOAD_MB", 50, minimum=1)
 # Untrusted workbooks: at most this many data rows in one file, and an xlsx (a zip) may unpack to
 # at most this many MB; anything larger is refused whole before a row is read (zip bombs).
-IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 500_000, minimum=1)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 2_000_000, minimum=1)
 IMPORT_MAX_UNPACKED_MB = env_int("IMPORT_MAX_UNPACKED_MB", 256, minimum=1)
 # What opening one file may cost (issue 13, item 5; measured in docs/decisions.md): an xlsx may
 # unpack to at most this many times its size, its shared strings (held in memory whole) to this

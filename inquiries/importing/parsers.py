@@ -431,9 +431,9 @@ _TIME_HELP = gettext_noop(
 
 def _time_from_text(text: str, tz: dt.tzinfo) -> tuple[dt.datetime, bool]:
     """(the time, whether the text gave a time of day)."""
-    # The shapes exports use (2024-03-05, 2024-03-05 14:30[:00]) read by the standard library's
-    # own ISO parser, five times faster than the pattern below; anything else, or anything it
-    # refuses, goes through the pattern, which also says what is wrong.
+    # The shapes exports use (2024-03-05, 2024-03-05 14:30[:00]) go to the standard library's
+    # ISO parser, the fast path; anything else, or anything it refuses, goes through the
+    # pattern, which also says what is wrong.
     if len(text) in (10, 16, 19) and text[4] == "-" and text[7] == "-" and (len(text) == 10 or text[10] in " T"):
         try:
             value = dt.datetime.fromisoformat(text)

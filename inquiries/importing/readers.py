@@ -325,11 +325,16 @@ _NOTE_RE = re.compile(r"^\s*(合计|总计|小计|汇总|总数|注|备注|说�
 
 def _is_note(cells: tuple, required: int) -> bool:
     """A totals or notes row: it starts with 合计/总计/注/Total…, or is one lone cell (a merged note)."""
-    filled = [c for c in cells if not is_blank(c)]
+    first, filled = None, 0
+    for cell in cells:  # the first filled cell, and whether there is a second (a data row has many)
+        if not is_blank(cell):
+            filled += 1
+            if filled == 2:
+                break
+            first = cell
     if not filled:
         return False
-    first = filled[0]
-    return (isinstance(first, str) and bool(_NOTE_RE.match(first))) or (len(filled) == 1 and required >= 2)
+    return (isinstance(first, str) and bool(_NOTE_RE.match(first))) or (filled == 1 and required >= 2)
 
 
 def _without_trailing_notes(rows: Iterator[Row], required: int, skipped: list[int]) -> Iterator[Row]:

@@ -33,12 +33,7 @@ from .deadlines import (
     inquiries_handle_overdue,
     overdue_queryset,
 )
-from .derived import (
-    DeferredInquiryWrites,
-    PendingAudit,
-    inquiries_refresh_derived,
-    inquiry_writes_deferred,
-)
+from .derived import inquiries_refresh_derived
 from .exports import (
     inquiry_export_request,
     inquiry_export_run,
@@ -92,7 +87,6 @@ __all__ = [
     "AllocationOutcome",
     "AllocationRequest",
     "AlreadySubmitted",
-    "DeferredInquiryWrites",
     "FollowUpRequest",
     "IMPORT_BATCH_ROWS",
     "IMPORT_LOCK_KEY",
@@ -105,7 +99,6 @@ __all__ = [
     "OVERDUE_BATCH",
     "OrderRequest",
     "OverdueOutcome",
-    "PendingAudit",
     "RULES_BATCH",
     "RouteInput",
     "RuleMemberInput",
@@ -136,7 +129,6 @@ __all__ = [
     "inquiry_export_run",
     "inquiry_link_rfq_quote",
     "inquiry_mark_lost",
-    "inquiry_writes_deferred",
     "order_cancel",
     "order_record",
     "order_update",

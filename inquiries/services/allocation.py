@@ -17,7 +17,6 @@ from django.utils.translation import ngettext
 
 from accounts.models import Account, CompanySettings, Notification, Role, User
 from accounts.services import account_current_holder, account_hand_over
-from inquiryhub.db import bulk_create_rows
 
 from .. import alerts
 from ..models import (
@@ -49,10 +48,12 @@ def inquiries_allocate_many(
     by: User | None,
     reason: str = Allocation.Reason.MANUAL,
     note: str = "",
+    audited: bool = True,
 ) -> list[Allocation]:
     """Allocate each inquiry to its salesperson: one Allocation row each, owner and deadline updated.
 
-    The caller holds the inquiries' row locks when concurrent writers are possible.
+    The caller holds the inquiries' row locks when concurrent writers are possible; `audited=False`
+    leaves the audit rows to a caller that writes its own (the import: one row per inquiry).
     """
     if not requests:
         return []
@@ -108,7 +109,7 @@ def inquiries_allocate_many(
                 },
             )
         )
-    bulk_create_rows(Allocation, allocations, batch_size=1000)
+    Allocation.objects.bulk_create(allocations, batch_size=1000)
     _update_inquiries(
         list(touched.values()),
         [
@@ -117,7 +118,8 @@ def inquiries_allocate_many(
         ],
         batch_size=1000,
     )  # fmt: skip
-    _audit_many(events)
+    if audited:
+        _audit_many(events)
     return allocations
 
 

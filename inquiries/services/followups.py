@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from inquiryhub.db import bulk_create_rows
 
 from ..models import (
     FollowUp,
@@ -31,7 +30,7 @@ class FollowUpRequest:
     next_action_on: dt.date | None = None
 
 
-def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) -> list[FollowUp]:
+def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None, audited: bool = True) -> list[FollowUp]:
     """Write follow-ups; a reply-kind one moves the inquiry's first-reply time earlier if it is, and
     the latest one sets the inquiry's last follow-up time and next follow-up date."""
     if not requests:
@@ -70,13 +69,14 @@ def followups_log_many(*, requests: Sequence[FollowUpRequest], by: User | None) 
                 changes={"kind": request.kind, "at": request.happened_at.isoformat(), "note": request.note[:200]},
             )
         )
-    bulk_create_rows(FollowUp, followups, batch_size=1000)
+    FollowUp.objects.bulk_create(followups, batch_size=1000)
     _update_inquiries(
         list(touched.values()),
         ["first_reply_at", "last_followup_at", "next_action_on", "updated_at"],
         batch_size=1000,
     )
-    _audit_many(events)
+    if audited:
+        _audit_many(events)
     _refresh_derived_of(replied.values())
     return followups
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import gc
 import logging
 import zoneinfo
 from dataclasses import dataclass
@@ -309,18 +308,6 @@ def _reading(source) -> SheetReading:
 
 def _import_batch(job: ImportJob, result: ImportResult, summary: SheetSummary, importer, rows, position: int) -> None:
     """Write one batch, its rejected rows and the job's progress in one transaction."""
-    # A batch makes ~100,000 objects without cycles; the cyclic garbage collector would walk the
-    # whole heap again and again for them (~15% of the import's CPU), so it waits for the batch.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        _import_batch_atomic(job, result, summary, importer, rows, position)
-    finally:
-        if gc_was_enabled:
-            gc.enable()
-
-
-def _import_batch_atomic(job, result, summary, importer, rows, position: int) -> None:
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts.audit import audit_record
 from accounts.models import Account, User
-from inquiryhub.db import bulk_create_rows
 
 from ..models import (
     Inquiry,
@@ -25,7 +24,6 @@ from .derived import (
     _audit_event,
     _audit_many,
     _copy_service_fields,
-    _deferred_writes,
     _refresh_derived_of,
     inquiries_refresh_derived,
 )
@@ -44,7 +42,7 @@ class OrderRequest:
     note: str = ""
 
 
-def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> list[Order]:
+def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None, audited: bool = True) -> list[Order]:
     """Record won orders; an order on an inquiry takes its account and, unless given, its owner."""
     if not requests:
         return []
@@ -66,9 +64,7 @@ def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> 
             created_by=by if by is not None and by.pk else None,
         )
         orders.append(order)
-    bulk_create_rows(Order, orders, batch_size=1000)
-    if (writes := _deferred_writes.get()) is not None:
-        writes.orders.extend(orders)
+    Order.objects.bulk_create(orders, batch_size=1000)
     for order in orders:
         events.append(
             _audit_event(
@@ -84,7 +80,8 @@ def orders_record_many(*, requests: Sequence[OrderRequest], by: User | None) -> 
                 },
             )
         )
-    _audit_many(events)
+    if audited:
+        _audit_many(events)
     _refresh_derived_of(request.inquiry for request in requests if request.inquiry is not None)
     return orders
 

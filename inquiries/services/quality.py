@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Notification, User
-from inquiryhub.db import bulk_create_rows
 
 from .. import alerts
 from ..models import (
@@ -22,7 +21,7 @@ from ..models import (
     Quality,
     QualityVerdict,
 )
-from .derived import _audit_event, _audit_many, _copy_service_fields, _deferred_writes, _labels, _refresh_derived_of
+from .derived import _audit_event, _audit_many, _copy_service_fields, _labels, _refresh_derived_of
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,9 @@ class VerdictRequest:
     decided_by: User | None = None
 
 
-def quality_verdicts_record_many(*, requests: Sequence[VerdictRequest], by: User | None) -> list[QualityVerdict]:
+def quality_verdicts_record_many(
+    *, requests: Sequence[VerdictRequest], by: User | None, audited: bool = True
+) -> list[QualityVerdict]:
     """Record quality verdicts (flags or decisions) and refresh the inquiries' quality and state."""
     if not requests:
         return []
@@ -67,10 +68,9 @@ def quality_verdicts_record_many(*, requests: Sequence[VerdictRequest], by: User
                 changes={"verdict": request.verdict, "reason": request.reason, "note": request.note[:200]},
             )
         )
-    bulk_create_rows(QualityVerdict, verdicts, batch_size=1000)
-    if (writes := _deferred_writes.get()) is not None:
-        writes.verdicts.extend(verdicts)
-    _audit_many(events)
+    QualityVerdict.objects.bulk_create(verdicts, batch_size=1000)
+    if audited:
+        _audit_many(events)
     _refresh_derived_of(request.inquiry for request in requests)
     return verdicts
 
