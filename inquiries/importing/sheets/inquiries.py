@@ -1,0 +1,489 @@
+"""The inquiries sheet: each row an inquiry, its allocation, first reply, quality and order."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from accounts.models import (
+    Account,
+    AuditEvent,
+    CompanySettings,
+    User,
+)
+
+from ... import services
+from ...buyers import buyers_plan_matches
+from ...models import Allocation, Buyer, FollowUp, Inquiry, Order, Quality, QualityVerdict
+from .. import bulk_sql
+from .. import parsers as p
+from .base import (
+    BatchOutcome,
+    RowValues,
+    SheetImporter,
+    _audit,
+    _diff,
+    _text_key,
+)
+
+INQUIRY_TEXT_FIELDS = {
+    "buyer_name": 200,
+    "buyer_company": 200,
+    "buyer_phone": 50,
+    "product": 300,
+    "quantity": 100,
+    "subject": 500,
+    "message": 20_000,
+}
+
+
+def _moves_received(inquiry: Inquiry, received: dt.datetime | None) -> bool:
+    return received is not None and received != inquiry.received_at
+
+
+@dataclass
+class InquiryPlan:
+    """What one good inquiry row needs written; built before anything is written."""
+
+    row: RowValues
+    account_code: str
+    external_id: str
+    fields: dict[str, Any]
+    username: str | None
+    assigned_at: dt.datetime | None
+    first_reply_at: dt.datetime | None
+    quality: str | None
+    invalid_reason: str | None
+    won_at: dt.datetime | None
+    amount: Decimal | None
+    trade_assurance: bool | None
+    account: Account | None = None
+    salesperson: User | None = None
+    inquiry: Inquiry | None = None
+    changes: dict[str, list] = field(default_factory=dict)
+    allocate_at: dt.datetime | None = None
+    log_reply: bool = False
+    record_verdict: bool = False
+    record_order: bool = False
+    order_update: tuple[Order, dict[str, Any]] | None = None
+    previous_owner: str | None = None  # username of the owner before the row
+    order_id: int | None = None  # of the order the row records
+
+    @property
+    def writes(self) -> bool:
+        return bool(
+            self.changes
+            or self.allocate_at
+            or self.log_reply
+            or self.record_verdict
+            or self.record_order
+            or self.order_update
+        )
+
+
+def _inquiry_key(account_code: str, external_id: str) -> str:
+    """An inquiry's key among the rows seen: one string a row (a file's keys are kept to its end);
+    cleaned cells hold no NUL."""
+    return f"{account_code}\x00{external_id}"
+
+
+class InquiriesImporter(SheetImporter):
+    kind = "inquiries"
+    memo_columns = ("account", "source", "country", "assigned_to", "quality", "invalid_reason", "trade_assurance")
+
+    def raw_key(self, row):
+        account, external_id = _text_key(row.raw("account")), _text_key(row.raw("inquiry_id"))
+        return _inquiry_key(account, external_id) if account and external_id else None
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def _parse(self, row: RowValues) -> InquiryPlan:
+        tz = self.ctx.tz
+        fields = {
+            "received_at": row.get("received_at", p.parse_time, tz, required=True),
+            "source": row.get("source", p.parse_choice, p.SOURCE_CHOICES),
+            "buyer_email": row.get("buyer_email", p.parse_email),
+            "country": row.get("country", p.parse_country),
+        }
+        for name, max_length in INQUIRY_TEXT_FIELDS.items():
+            fields[name] = row.get(name, p.parse_text, max_length)
+        plan = InquiryPlan(
+            row=row,
+            account_code=row.get("account", p.parse_text, 100, required=True),
+            external_id=row.get("inquiry_id", p.parse_text, 100, required=True),
+            fields=fields,
+            username=row.get("assigned_to", p.parse_username),
+            assigned_at=row.get("assigned_at", p.parse_time, tz),
+            first_reply_at=row.get("first_reply_at", p.parse_time, tz),
+            quality=row.get("quality", p.parse_choice, p.QUALITY_CHOICES),
+            invalid_reason=row.get("invalid_reason", p.parse_choice, p.INVALID_REASON_CHOICES),
+            won_at=row.get("won_at", p.parse_time, tz),
+            amount=row.get("order_amount_usd", p.parse_amount),
+            trade_assurance=row.get("trade_assurance", p.parse_yes_no),
+        )
+        received = fields["received_at"]
+        if received is not None:
+            if self.ctx.in_future(received):
+                row.reject("received_at", gettext_noop("In the future."))
+            for key in ("assigned_at", "first_reply_at", "won_at"):
+                value = getattr(plan, key)
+                if value is not None and value < received:
+                    row.reject(key, gettext_noop("Earlier than the time the inquiry was received."))
+                elif self.ctx.in_future(value):
+                    row.reject(key, gettext_noop("In the future."))
+
+        # Rules between columns, checked only where the cells themselves could be read.
+        def empty(key: str) -> bool:
+            return p.is_blank(row.raw(key))
+
+        if plan.assigned_at is not None and empty("assigned_to"):
+            row.reject("assigned_at", gettext_noop("A time of allocation needs the salesperson (column %(column)s)."),
+                       column=p.column_hint(p.SHEETS["inquiries"], "assigned_to"))  # fmt: skip
+        if plan.quality == Quality.INVALID and empty("invalid_reason"):
+            row.reject("invalid_reason", gettext_noop("An invalid inquiry needs a reason."))
+        if plan.invalid_reason is not None and (plan.quality == Quality.VALID or empty("quality")):
+            row.reject("invalid_reason", gettext_noop("A reason is given only when the quality is invalid."))
+        if plan.won_at is not None and empty("order_amount_usd"):
+            row.reject("order_amount_usd", gettext_noop("A won order needs its amount."))
+        if plan.amount is not None and empty("won_at"):
+            row.reject("won_at", gettext_noop("An order amount needs the time the order was won."))
+        if plan.trade_assurance and empty("won_at"):
+            row.reject("won_at", gettext_noop("Trade assurance belongs to an order: give the time it was won."))
+        return plan
+
+    # -- deciding -----------------------------------------------------------------------------
+
+    def _resolve(self, plans: list[InquiryPlan]) -> list[InquiryPlan]:
+        """Look up account codes and usernames (of every row, to report all of a row's problems at once)."""
+        accounts = self.ctx.accounts({plan.account_code for plan in plans if plan.account_code})
+        users = self.ctx.users({plan.username for plan in plans if plan.username})
+        good = []
+        for plan in plans:
+            row = plan.row
+            plan.account = accounts.get(plan.account_code)
+            if plan.account is None and plan.account_code:
+                row.reject("account", gettext_noop("Unknown account %(code)s."), code=plan.account_code)
+            if plan.username is not None:
+                plan.salesperson = users.get(plan.username)
+                if plan.salesperson is None:
+                    row.reject("assigned_to", gettext_noop("Unknown user %(username)s."), username=plan.username)
+                elif not plan.salesperson.is_sales:
+                    row.reject("assigned_to", gettext_noop("%(name)s is not a salesperson."), name=plan.username)
+            if not row.problems:
+                good.append(plan)
+        return good
+
+    def _decide(self, plans: list[InquiryPlan]) -> list[InquiryPlan]:
+        """Compare each row with what is stored; keep only the differences to write."""
+        keys = {(plan.account.pk, plan.external_id) for plan in plans}
+        existing = {
+            (i.account_id, i.external_id): i
+            for i in Inquiry.objects.filter(account_id__in={a for a, _e in keys}, external_id__in={e for _a, e in keys})
+            if (i.account_id, i.external_id) in keys
+        }
+        # Their owners, one instance per person rather than one per row (select_related's).
+        owners = User.objects.in_bulk({i.owner_id for i in existing.values() if i.owner_id})
+        for inquiry in existing.values():
+            if inquiry.owner_id:
+                Inquiry.owner.field.set_cached_value(inquiry, owners[inquiry.owner_id])
+        stored = {id(plan): existing.get((plan.account.pk, plan.external_id)) for plan in plans}
+        with_quality = [i.pk for plan in plans if plan.quality and (i := stored[id(plan)])]
+        latest_decision: dict[int, QualityVerdict] = {}
+        for verdict in QualityVerdict.objects.filter(
+            inquiry_id__in=with_quality, side=QualityVerdict.Side.OPERATIONS
+        ).order_by("decided_at", "id"):
+            latest_decision[verdict.inquiry_id] = verdict
+        # Orders of the rows that name one, and of those that move the time received: no order may
+        # end up won before its inquiry arrived (the report counts on it).
+        with_order = [
+            i.pk
+            for plan in plans
+            if (i := stored[id(plan)]) and (plan.won_at or _moves_received(i, plan.fields["received_at"]))
+        ]
+        orders: dict[int, list[Order]] = {}
+        for order in Order.objects.filter(inquiry_id__in=with_order).order_by("won_at", "id"):
+            orders.setdefault(order.inquiry_id, []).append(order)
+
+        decided = []
+        for plan in plans:
+            row = plan.row
+            # Checked before anything is compared: a repeated row must not touch the stored inquiry.
+            if self.is_repeat(row, _inquiry_key(plan.account.code, plan.external_id), "inquiry_id"):
+                continue
+            inquiry = stored[id(plan)]
+            if inquiry is not None and _moves_received(inquiry, received := plan.fields["received_at"]):
+                won_earlier = [o.won_at for o in orders.get(inquiry.pk, []) if o.won_at < received]
+                if won_earlier:
+                    row.reject(
+                        "received_at",
+                        gettext_noop("An order of this inquiry was won earlier, at %(won_at)s."),
+                        won_at=timezone.localtime(min(won_earlier), self.ctx.tz).strftime("%Y-%m-%d %H:%M"),
+                    )
+                    continue
+            given = {k: v for k, v in plan.fields.items() if v is not None}
+            if inquiry is None:
+                inquiry = Inquiry(account=plan.account, external_id=plan.external_id, **given)
+            else:
+                plan.changes = _diff(inquiry, given)
+            plan.inquiry = inquiry
+            received = inquiry.received_at
+            if plan.salesperson is not None and inquiry.owner_id != plan.salesperson.pk:
+                # A re-allocation with no time given happens now; a first allocation at arrival.
+                plan.allocate_at = plan.assigned_at or (received if inquiry.owner_id is None else self.ctx.now)
+            if plan.first_reply_at is not None and (
+                inquiry.first_reply_at is None or plan.first_reply_at < inquiry.first_reply_at
+            ):
+                plan.log_reply = True
+            if plan.quality is not None:
+                decision = latest_decision.get(inquiry.pk) if inquiry.pk else None
+                reason = plan.invalid_reason or ""
+                plan.record_verdict = decision is None or (decision.verdict, decision.reason) != (plan.quality, reason)
+            if plan.won_at is not None and not self._decide_order(plan, orders.get(inquiry.pk, [])):
+                continue
+            self.seen[_inquiry_key(plan.account.code, plan.external_id)] = row.number
+            decided.append(plan)
+        return decided
+
+    def _decide_order(self, plan: InquiryPlan, orders: list[Order]) -> bool:
+        """The row describes the inquiry's order: record it, bring it in line, or say why not."""
+        same_time = [o for o in orders if o.won_at == plan.won_at]
+        if not orders:
+            plan.record_order = True
+            return True
+        if len(orders) > 1 and not same_time:
+            plan.row.reject("won_at", gettext_noop("This inquiry has several orders and none was won at this time."))
+            return False
+        order = same_time[0] if same_time else orders[0]
+        wanted = {"won_at": plan.won_at, "amount_usd": plan.amount}
+        if plan.trade_assurance is not None:
+            wanted["trade_assurance"] = plan.trade_assurance
+        differ = {k: v for k, v in wanted.items() if getattr(order, k) != v}
+        if differ:
+            plan.order_update = (order, differ)
+        return True
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def import_batch(self, rows):
+        outcome = BatchOutcome()
+        plans = self._decide(self._resolve([self._parse(row) for row in rows]))
+        new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
+        for plan in plans:
+            # Who held the inquiry before this row (the allocation's audit entry says it).
+            plan.previous_owner = plan.inquiry.owner.username if plan.inquiry.owner_id else None
+        writing = [plan for plan in plans if plan.inquiry.pk is None or plan.writes]
+        if connection.vendor == "postgresql":
+            self._write_set_based(writing)
+        else:
+            self._write_with_services(writing)
+        # The one place where the ids of the inquiries this import creates are known.
+        outcome.new_inquiry_ids = [inquiry.pk for inquiry in new]
+
+        # Changed order terms are rare (a corrected ledger): one audited update each.
+        for plan in plans:
+            if plan.order_update:
+                order, differ = plan.order_update
+                services.order_update(order=order, by=None, **differ)
+
+        created = {id(i) for i in new}
+        for plan in plans:
+            if id(plan.inquiry) in created:
+                outcome.created += 1
+            elif plan.writes:
+                outcome.updated += 1
+            else:
+                outcome.unchanged += 1
+        self._collect(outcome, rows)
+        return outcome
+
+    def _write_with_services(self, plans: list[InquiryPlan]) -> None:
+        """The plain path (SQLite: the demo and the tests): the batch services, one audit row per inquiry."""
+        new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
+        Inquiry.objects.bulk_create(new, batch_size=500)
+        changed = [plan for plan in plans if plan.changes]
+        for plan in changed:
+            plan.inquiry.updated_at = self.ctx.now
+        if changed:
+            fields = sorted({name for plan in changed for name in plan.changes} | {"updated_at"})
+            Inquiry.objects.bulk_update([plan.inquiry for plan in changed], fields, batch_size=500)
+        # Imported history: no person decided these allocations, replies and verdicts (by=None);
+        # the import writes its own audit row per inquiry below.
+        services.inquiries_allocate_many(
+            requests=[
+                services.AllocationRequest(plan.inquiry, plan.salesperson, plan.allocate_at)
+                for plan in plans
+                if plan.allocate_at
+            ],
+            by=None,
+            reason=Allocation.Reason.IMPORT,
+            audited=False,
+        )
+        services.followups_log_many(
+            requests=[
+                services.FollowUpRequest(plan.inquiry, FollowUp.Kind.REPLY, plan.first_reply_at, plan.inquiry.owner)
+                for plan in plans
+                if plan.log_reply
+            ],
+            by=None,
+            audited=False,
+        )
+        services.quality_verdicts_record_many(
+            requests=[
+                services.VerdictRequest(
+                    plan.inquiry, QualityVerdict.Side.OPERATIONS, plan.quality, plan.invalid_reason or ""
+                )
+                for plan in plans
+                if plan.record_verdict
+            ],
+            by=None,
+            audited=False,
+        )
+        ordering = [plan for plan in plans if plan.record_order]
+        orders = services.orders_record_many(
+            requests=[
+                services.OrderRequest(
+                    won_at=plan.won_at,
+                    amount_usd=plan.amount,
+                    inquiry=plan.inquiry,
+                    trade_assurance=bool(plan.trade_assurance),
+                )
+                for plan in ordering
+            ],
+            by=None,
+            audited=False,
+        )
+        for plan, order in zip(ordering, orders, strict=True):
+            plan.order_id = order.pk
+        AuditEvent.objects.bulk_create(
+            [
+                _audit(
+                    action="inquiry.import",
+                    target=plan.inquiry,
+                    inquiry_id=plan.inquiry.pk,
+                    by=self.ctx.by,
+                    summary=summary,
+                    changes=changes,
+                )  # fmt: skip
+                for plan in plans
+                if (audit := self._audit_of(plan)) is not None
+                for summary, changes in [audit]
+            ],
+            batch_size=500,
+        )
+
+    def _write_set_based(self, plans: list[InquiryPlan]) -> None:
+        """PostgreSQL: the same writes as the services, staged and written set-based (bulk_sql)."""
+        new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
+        for inquiry, pk in zip(new, bulk_sql.reserve_ids(Inquiry._meta.db_table, len(new)), strict=True):
+            inquiry.pk = pk
+        ordering = [plan for plan in plans if plan.record_order]
+        for plan, pk in zip(ordering, bulk_sql.reserve_ids(Order._meta.db_table, len(ordering)), strict=True):
+            plan.order_id = pk
+        created = {id(inquiry) for inquiry in new}
+        # Buyers of the new inquiries, matched as buyers_match_inquiries would (by time received).
+        buyers = buyers_plan_matches(sorted(new, key=lambda i: (i.received_at, i.pk)))
+        for buyer, pk in zip(
+            buyers.new_buyers, bulk_sql.reserve_ids(Buyer._meta.db_table, len(buyers.new_buyers)), strict=True
+        ):
+            buyer.pk = pk
+        buyer_of = {id(inquiry): buyer.pk for inquiry, buyer in buyers.matched}
+        staged = []
+        for plan in plans:
+            audit = self._audit_of(plan)
+            staged.append(
+                bulk_sql.StagedRow(
+                    inquiry_id=plan.inquiry.pk,
+                    is_new=id(plan.inquiry) in created,
+                    buyer_id=buyer_of.get(id(plan.inquiry)),
+                    changed=bool(plan.changes),
+                    account_id=plan.account.pk,
+                    external_id=plan.external_id,
+                    values=plan.fields,
+                    salesperson_id=plan.salesperson.pk if plan.allocate_at else None,
+                    allocate_at=plan.allocate_at,
+                    reply_at=plan.first_reply_at if plan.log_reply else None,
+                    verdict=plan.quality if plan.record_verdict else None,
+                    reason=plan.invalid_reason or "",
+                    order_id=plan.order_id,
+                    won_at=plan.won_at,
+                    amount=plan.amount,
+                    trade_assurance=bool(plan.trade_assurance),
+                    audit_summary=audit[0] if audit else None,
+                    audit_changes=audit[1] if audit else None,
+                )
+            )
+        by = self.ctx.by
+        bulk_sql.write_inquiry_rows(
+            staged,
+            buyers=buyers.new_buyers,
+            buyer_keys=[(buyer.pk, kind, value) for buyer, kind, value in buyers.new_keys],
+            now=timezone.now(),
+            changed_at=self.ctx.now,
+            reply_deadline=dt.timedelta(hours=CompanySettings.load().reply_deadline_hours),
+            actor_id=by.pk if by is not None and by.pk else None,
+        )
+
+    def _audit_of(self, plan: InquiryPlan) -> tuple[str, dict] | None:
+        """The inquiry's one audit row: who imported, in which job, and everything the row set."""
+        texts = self._texts
+        history = []  # (summary, {action, target, **changes}) in the order the services write them
+        target = f"inquiries.inquiry:{plan.inquiry.pk}"
+        if plan.allocate_at:
+            history.append((
+                texts["allocated"] % {"to": plan.salesperson.label, "why": texts["import"]},
+                {"action": "inquiry.allocate", "target": target,
+                 "owner": [plan.previous_owner, plan.salesperson.username], "reason": Allocation.Reason.IMPORT,
+                 "note": "", "at": plan.allocate_at.isoformat()},
+            ))  # fmt: skip
+        if plan.log_reply:
+            history.append((
+                texts["logged"],
+                {"action": "followup.log", "target": target, "kind": FollowUp.Kind.REPLY,
+                 "at": plan.first_reply_at.isoformat(), "note": ""},
+            ))  # fmt: skip
+        if plan.record_verdict:
+            history.append((
+                texts["verdict"] % {"side": texts["ops"], "verdict": texts[plan.quality]},
+                {"action": "quality.decide", "target": target, "verdict": plan.quality,
+                 "reason": plan.invalid_reason or "", "note": ""},
+            ))  # fmt: skip
+        if plan.record_order:
+            history.append((
+                texts["order"] % {"amount": plan.amount},
+                {"action": "order.record", "target": f"inquiries.order:{plan.order_id}",
+                 "won_at": plan.won_at.isoformat(), "amount_usd": str(plan.amount),
+                 "trade_assurance": bool(plan.trade_assurance)},
+            ))  # fmt: skip
+        if not history and not plan.changes:
+            return None
+        parts = [summary[:500] for summary, _entry in history]
+        changes: dict[str, Any] = {"import_job": self.ctx.job_id}
+        if plan.changes:
+            parts.insert(0, texts["changed"] % {"fields": ", ".join(sorted(plan.changes))})
+            changes["fields"] = plan.changes
+        if history:
+            changes["history"] = [entry for _summary, entry in history]
+        return (texts["imported"] % {"what": "; ".join(parts)})[:500], changes
+
+    @functools.cached_property
+    def _texts(self) -> dict[str, str]:
+        """The audit texts, translated once per import (as the services write them)."""
+        return {
+            "imported": _("Imported: %(what)s"),
+            "changed": _("Changed: %(fields)s"),
+            "allocated": _("Allocated to %(to)s (%(why)s)"),
+            "import": str(Allocation.Reason.IMPORT.label),
+            "logged": _("Follow-up logged: %(kind)s") % {"kind": str(FollowUp.Kind.REPLY.label)},
+            "verdict": _("%(side)s: %(verdict)s"),
+            "ops": str(QualityVerdict.Side.OPERATIONS.label),
+            **{value: str(label) for value, label in Quality.choices},
+            "order": _("Order recorded: US$%(amount)s"),
+        }
