@@ -183,6 +183,21 @@ class InquiriesImporter(SheetImporter):
 
     def _decide(self, plans: list[InquiryPlan]) -> list[InquiryPlan]:
         """Compare each row with what is stored; keep only the differences to write."""
+        stored = self._stored(plans)
+        latest_decision = self._latest_decisions(plans, stored)
+        orders = self._stored_orders(plans, stored)
+        decided = []
+        for plan in plans:
+            # Checked before anything is compared: a repeated row must not touch the stored inquiry.
+            if self.is_repeat(plan.row, _inquiry_key(plan.account.code, plan.external_id), "inquiry_id"):
+                continue
+            if self._decide_row(plan, stored[id(plan)], latest_decision, orders):
+                self.seen[_inquiry_key(plan.account.code, plan.external_id)] = plan.row.number
+                decided.append(plan)
+        return decided
+
+    def _stored(self, plans: list[InquiryPlan]) -> dict[int, Inquiry | None]:
+        """The stored inquiry of each plan (keyed by the plan's id), None for a new one."""
         keys = {(plan.account.pk, plan.external_id) for plan in plans}
         existing = {
             (i.account_id, i.external_id): i
@@ -194,13 +209,22 @@ class InquiriesImporter(SheetImporter):
         for inquiry in existing.values():
             if inquiry.owner_id:
                 Inquiry.owner.field.set_cached_value(inquiry, owners[inquiry.owner_id])
-        stored = {id(plan): existing.get((plan.account.pk, plan.external_id)) for plan in plans}
+        return {id(plan): existing.get((plan.account.pk, plan.external_id)) for plan in plans}
+
+    @staticmethod
+    def _latest_decisions(plans: list[InquiryPlan], stored: dict) -> dict[int, QualityVerdict]:
+        """The latest operations verdict of each stored inquiry whose row gives a quality."""
         with_quality = [i.pk for plan in plans if plan.quality and (i := stored[id(plan)])]
         latest_decision: dict[int, QualityVerdict] = {}
         for verdict in QualityVerdict.objects.filter(
             inquiry_id__in=with_quality, side=QualityVerdict.Side.OPERATIONS
         ).order_by("decided_at", "id"):
             latest_decision[verdict.inquiry_id] = verdict
+        return latest_decision
+
+    @staticmethod
+    def _stored_orders(plans: list[InquiryPlan], stored: dict) -> dict[int, list[Order]]:
+        """The orders of the stored inquiries whose row names an order or moves the time received."""
         # Orders of the rows that name one, and of those that move the time received: no order may
         # end up won before its inquiry arrived (the report counts on it).
         with_order = [
@@ -211,46 +235,42 @@ class InquiriesImporter(SheetImporter):
         orders: dict[int, list[Order]] = {}
         for order in Order.objects.filter(inquiry_id__in=with_order).order_by("won_at", "id"):
             orders.setdefault(order.inquiry_id, []).append(order)
+        return orders
 
-        decided = []
-        for plan in plans:
-            row = plan.row
-            # Checked before anything is compared: a repeated row must not touch the stored inquiry.
-            if self.is_repeat(row, _inquiry_key(plan.account.code, plan.external_id), "inquiry_id"):
-                continue
-            inquiry = stored[id(plan)]
-            if inquiry is not None and _moves_received(inquiry, received := plan.fields["received_at"]):
-                won_earlier = [o.won_at for o in orders.get(inquiry.pk, []) if o.won_at < received]
-                if won_earlier:
-                    row.reject(
-                        "received_at",
-                        gettext_noop("An order of this inquiry was won earlier, at %(won_at)s."),
-                        won_at=timezone.localtime(min(won_earlier), self.ctx.tz).strftime("%Y-%m-%d %H:%M"),
-                    )
-                    continue
-            given = {k: v for k, v in plan.fields.items() if v is not None}
-            if inquiry is None:
-                inquiry = Inquiry(account=plan.account, external_id=plan.external_id, **given)
-            else:
-                plan.changes = _diff(inquiry, given)
-            plan.inquiry = inquiry
-            received = inquiry.received_at
-            if plan.salesperson is not None and inquiry.owner_id != plan.salesperson.pk:
-                # A re-allocation with no time given happens now; a first allocation at arrival.
-                plan.allocate_at = plan.assigned_at or (received if inquiry.owner_id is None else self.ctx.now)
-            if plan.first_reply_at is not None and (
-                inquiry.first_reply_at is None or plan.first_reply_at < inquiry.first_reply_at
-            ):
-                plan.log_reply = True
-            if plan.quality is not None:
-                decision = latest_decision.get(inquiry.pk) if inquiry.pk else None
-                reason = plan.invalid_reason or ""
-                plan.record_verdict = decision is None or (decision.verdict, decision.reason) != (plan.quality, reason)
-            if plan.won_at is not None and not self._decide_order(plan, orders.get(inquiry.pk, [])):
-                continue
-            self.seen[_inquiry_key(plan.account.code, plan.external_id)] = row.number
-            decided.append(plan)
-        return decided
+    def _decide_row(
+        self, plan: InquiryPlan, inquiry: Inquiry | None, latest_decision: dict, orders: dict[int, list[Order]]
+    ) -> bool:
+        """Decide what one row changes; False (the row rejected) when it cannot be written."""
+        row = plan.row
+        if inquiry is not None and _moves_received(inquiry, received := plan.fields["received_at"]):
+            won_earlier = [o.won_at for o in orders.get(inquiry.pk, []) if o.won_at < received]
+            if won_earlier:
+                row.reject(
+                    "received_at",
+                    gettext_noop("An order of this inquiry was won earlier, at %(won_at)s."),
+                    won_at=timezone.localtime(min(won_earlier), self.ctx.tz).strftime("%Y-%m-%d %H:%M"),
+                )
+                return False
+        given = {k: v for k, v in plan.fields.items() if v is not None}
+        if inquiry is None:
+            inquiry = Inquiry(account=plan.account, external_id=plan.external_id, **given)
+        else:
+            plan.changes = _diff(inquiry, given)
+        plan.inquiry = inquiry
+        received = inquiry.received_at
+        if plan.salesperson is not None and inquiry.owner_id != plan.salesperson.pk:
+            # A re-allocation with no time given happens now; a first allocation at arrival.
+            plan.allocate_at = plan.assigned_at or (received if inquiry.owner_id is None else self.ctx.now)
+        if plan.first_reply_at is not None and (
+            inquiry.first_reply_at is None or plan.first_reply_at < inquiry.first_reply_at
+        ):
+            plan.log_reply = True
+        if plan.quality is not None:
+            decision = latest_decision.get(inquiry.pk) if inquiry.pk else None
+            reason = plan.invalid_reason or ""
+            plan.record_verdict = decision is None or (decision.verdict, decision.reason) != (plan.quality, reason)
+        # A row that names an order is written only if its order can be.
+        return plan.won_at is None or self._decide_order(plan, orders.get(inquiry.pk, []))
 
     def _decide_order(self, plan: InquiryPlan, orders: list[Order]) -> bool:
         """The row describes the inquiry's order: record it, bring it in line, or say why not."""
@@ -287,12 +307,21 @@ class InquiriesImporter(SheetImporter):
         # The one place where the ids of the inquiries this import creates are known.
         outcome.new_inquiry_ids = [inquiry.pk for inquiry in new]
 
+        self._update_orders(plans)
+        self._count(outcome, plans, new)
+        self._collect(outcome, rows)
+        return outcome
+
+    @staticmethod
+    def _update_orders(plans: list[InquiryPlan]) -> None:
         # Changed order terms are rare (a corrected ledger): one audited update each.
         for plan in plans:
             if plan.order_update:
                 order, differ = plan.order_update
                 services.order_update(order=order, by=None, **differ)
 
+    @staticmethod
+    def _count(outcome: BatchOutcome, plans: list[InquiryPlan], new: list[Inquiry]) -> None:
         created = {id(i) for i in new}
         for plan in plans:
             if id(plan.inquiry) in created:
@@ -301,8 +330,6 @@ class InquiriesImporter(SheetImporter):
                 outcome.updated += 1
             else:
                 outcome.unchanged += 1
-        self._collect(outcome, rows)
-        return outcome
 
     def _write_with_services(self, plans: list[InquiryPlan]) -> None:
         """The plain path (SQLite: the demo and the tests): the batch services, one audit row per inquiry."""
@@ -314,6 +341,12 @@ class InquiriesImporter(SheetImporter):
         if changed:
             fields = sorted({name for plan in changed for name in plan.changes} | {"updated_at"})
             Inquiry.objects.bulk_update([plan.inquiry for plan in changed], fields, batch_size=500)
+        self._record_with_services(plans)
+        AuditEvent.objects.bulk_create(self._audit_events(plans), batch_size=500)
+
+    @staticmethod
+    def _record_with_services(plans: list[InquiryPlan]) -> None:
+        """Allocations, first replies, verdicts and orders, through the batch services."""
         # Imported history: no person decided these allocations, replies and verdicts (by=None);
         # the import writes its own audit row per inquiry below.
         services.inquiries_allocate_many(
@@ -362,22 +395,22 @@ class InquiriesImporter(SheetImporter):
         )
         for plan, order in zip(ordering, orders, strict=True):
             plan.order_id = order.pk
-        AuditEvent.objects.bulk_create(
-            [
-                _audit(
-                    action="inquiry.import",
-                    target=plan.inquiry,
-                    inquiry_id=plan.inquiry.pk,
-                    by=self.ctx.by,
-                    summary=summary,
-                    changes=changes,
-                )  # fmt: skip
-                for plan in plans
-                if (audit := self._audit_of(plan)) is not None
-                for summary, changes in [audit]
-            ],
-            batch_size=500,
-        )
+
+    def _audit_events(self, plans: list[InquiryPlan]) -> list[AuditEvent]:
+        """The import's own audit row per inquiry it changed."""
+        return [
+            _audit(
+                action="inquiry.import",
+                target=plan.inquiry,
+                inquiry_id=plan.inquiry.pk,
+                by=self.ctx.by,
+                summary=summary,
+                changes=changes,
+            )  # fmt: skip
+            for plan in plans
+            if (audit := self._audit_of(plan)) is not None
+            for summary, changes in [audit]
+        ]
 
     def _write_set_based(self, plans: list[InquiryPlan]) -> None:
         """PostgreSQL: the same writes as the services, staged and written set-based (bulk_sql)."""

@@ -28,31 +28,7 @@ class RfqQuotesImporter(SheetImporter):
         return (username, rfq_id) if username and rfq_id else None
 
     def import_batch(self, rows):
-        parsed = []
-        for row in rows:
-            values = {
-                "username": row.get("username", p.parse_username, required=True),
-                "quoted_at": row.get("quoted_at", p.parse_time, self.ctx.tz, required=True),
-                "rfq_id": row.get("rfq_id", p.parse_text, 100, required=True),
-                "account": row.get("account", p.parse_text, 100),
-            }
-            if self.ctx.in_future(values["quoted_at"]):
-                row.reject("quoted_at", gettext_noop("In the future."))
-            if not row.problems:
-                parsed.append((row, values))
-        users = self.ctx.users({v["username"] for _r, v in parsed})
-        accounts = self.ctx.accounts({v["account"] for _r, v in parsed if v["account"]})
-        good = []
-        for row, values in parsed:
-            user = users.get(values["username"])
-            if user is None:
-                row.reject("username", gettext_noop("Unknown user %(username)s."), username=values["username"])
-            elif not user.is_sales:
-                row.reject("username", gettext_noop("%(name)s is not a salesperson."), name=values["username"])
-            if values["account"] and values["account"] not in accounts:
-                row.reject("account", gettext_noop("Unknown account %(code)s."), code=values["account"])
-            if not row.problems:
-                good.append((row, values, user, accounts.get(values["account"])))
+        good = self._check(self._parse(rows))
         existing = {
             (q.salesperson_id, q.rfq_id): q
             for q in RfqQuote.objects.filter(
@@ -92,3 +68,35 @@ class RfqQuotesImporter(SheetImporter):
         AuditEvent.objects.bulk_create(events, batch_size=500)
         self._collect(outcome, rows)
         return outcome
+
+    def _parse(self, rows) -> list[tuple]:
+        parsed = []
+        for row in rows:
+            values = {
+                "username": row.get("username", p.parse_username, required=True),
+                "quoted_at": row.get("quoted_at", p.parse_time, self.ctx.tz, required=True),
+                "rfq_id": row.get("rfq_id", p.parse_text, 100, required=True),
+                "account": row.get("account", p.parse_text, 100),
+            }
+            if self.ctx.in_future(values["quoted_at"]):
+                row.reject("quoted_at", gettext_noop("In the future."))
+            if not row.problems:
+                parsed.append((row, values))
+        return parsed
+
+    def _check(self, parsed: list[tuple]) -> list[tuple]:
+        """The rows whose salesperson and account exist, with them."""
+        users = self.ctx.users({v["username"] for _r, v in parsed})
+        accounts = self.ctx.accounts({v["account"] for _r, v in parsed if v["account"]})
+        good = []
+        for row, values in parsed:
+            user = users.get(values["username"])
+            if user is None:
+                row.reject("username", gettext_noop("Unknown user %(username)s."), username=values["username"])
+            elif not user.is_sales:
+                row.reject("username", gettext_noop("%(name)s is not a salesperson."), name=values["username"])
+            if values["account"] and values["account"] not in accounts:
+                row.reject("account", gettext_noop("Unknown account %(code)s."), code=values["account"])
+            if not row.problems:
+                good.append((row, values, user, accounts.get(values["account"])))
+        return good

@@ -72,34 +72,7 @@ class StaffAnalysisImporter(SheetImporter):
 
     def import_batch(self, rows):
         by = self.ctx.by
-        parsed = []
-        for row in rows:
-            values = {
-                "name": row.get("name", p.parse_text, 100, required=True),
-                "month": row.get("month", parse_month, self.ctx.tz) or self.title_month,
-            }
-            values.update({key: row.get(key, parse) for key, parse in self.FIGURES.items()})
-            if values["month"] is None and not row.problems:
-                row.reject("month", gettext_noop("No month: add a month column, or keep the export's title rows."))
-            if not row.problems:
-                parsed.append((row, values))
-        people = self.ctx.people({v["name"] for _r, v in parsed})
-        good = []
-        for row, values in parsed:
-            person = people.get(values["name"])
-            if person is None:
-                row.reject(
-                    "name",
-                    gettext_noop(
-                        "No team member is called %(name)s: link this Alibaba name to a salesperson "
-                        "(Imports → Alibaba names), then import the file again."
-                    ),
-                    name=values["name"],
-                )
-            elif not person.is_sales:
-                row.reject("name", gettext_noop("%(name)s is not a salesperson."), name=values["name"])
-            elif self.claim(row, (person.pk, values["month"]), "name"):
-                good.append((row, values, person))
+        good = self._check(self._parse(rows))
         existing = {
             (s.person_id, s.month): s
             for s in AlibabaStaffMonth.objects.filter(
@@ -141,3 +114,38 @@ class StaffAnalysisImporter(SheetImporter):
         AuditEvent.objects.bulk_create(events, batch_size=500)
         self._collect(outcome, rows)
         return outcome
+
+    def _parse(self, rows) -> list[tuple]:
+        parsed = []
+        for row in rows:
+            values = {
+                "name": row.get("name", p.parse_text, 100, required=True),
+                "month": row.get("month", parse_month, self.ctx.tz) or self.title_month,
+            }
+            values.update({key: row.get(key, parse) for key, parse in self.FIGURES.items()})
+            if values["month"] is None and not row.problems:
+                row.reject("month", gettext_noop("No month: add a month column, or keep the export's title rows."))
+            if not row.problems:
+                parsed.append((row, values))
+        return parsed
+
+    def _check(self, parsed: list[tuple]) -> list[tuple]:
+        """The rows whose name is a salesperson's, with that person."""
+        people = self.ctx.people({v["name"] for _r, v in parsed})
+        good = []
+        for row, values in parsed:
+            person = people.get(values["name"])
+            if person is None:
+                row.reject(
+                    "name",
+                    gettext_noop(
+                        "No team member is called %(name)s: link this Alibaba name to a salesperson "
+                        "(Imports → Alibaba names), then import the file again."
+                    ),
+                    name=values["name"],
+                )
+            elif not person.is_sales:
+                row.reject("name", gettext_noop("%(name)s is not a salesperson."), name=values["name"])
+            elif self.claim(row, (person.pk, values["month"]), "name"):
+                good.append((row, values, person))
+        return good
