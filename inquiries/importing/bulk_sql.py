@@ -253,16 +253,31 @@ def _new_inquiry_insert(now: dt.datetime, reply_deadline: dt.timedelta) -> tuple
 
 def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt.timedelta, actor_id: int | None):
     yield _new_inquiry_insert(now, reply_deadline)
+    yield _stored_inquiries_update(changed_at)
+    yield _allocations_update(reply_deadline)
+    yield _allocations_insert()
+    yield _first_replies_insert(now)
+    yield _first_replies_update()
+    yield _verdicts_insert(now)
+    yield _orders_insert(now)
+    yield _quality_and_state_update()
+    yield _audit_insert(actor_id, now)
+
+
+def _stored_inquiries_update(changed_at: dt.datetime) -> tuple[str, list | dict]:
     # Stored inquiries: an empty cell never erases what is stored.
     assignments = ", ".join(f"{name} = COALESCE(s.{name}, i.{name})" for name in INQUIRY_COLUMNS)
-    yield (
+    return (
         f"UPDATE inquiries_inquiry i SET {assignments}, updated_at = %s "  # noqa: S608 - model columns
         "FROM import_stage s WHERE i.id = s.inquiry_id AND s.changed",
         [changed_at],
     )
+
+
+def _allocations_update(reply_deadline: dt.timedelta) -> tuple[str, list | dict]:
     # Allocations: the first allocation time is the earliest; the owner is the salesperson of the
     # latest allocation in time (a back-dated one is recorded without taking the inquiry away).
-    yield (
+    return (
         "UPDATE inquiries_inquiry i SET first_allocated_at = LEAST(i.first_allocated_at, t.allocate_at), "
         "owner_id = CASE WHEN t.takes THEN t.salesperson_id ELSE i.owner_id END, "
         "owner_since = CASE WHEN t.takes THEN t.allocate_at ELSE i.owner_since END, "
@@ -279,21 +294,30 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "WHERE i.id = t.inquiry_id",
         [reply_deadline],
     )
-    yield (
+
+
+def _allocations_insert() -> tuple[str, list | dict]:
+    return (
         "INSERT INTO inquiries_allocation (inquiry_id, salesperson_id, allocated_by_id, assigned_at, reason, note) "
         "SELECT s.inquiry_id, s.salesperson_id, NULL, s.allocate_at, %s, '' "
         "FROM import_stage s WHERE s.allocate_at IS NOT NULL ORDER BY s.inquiry_id",
         [Allocation.Reason.IMPORT],
     )
+
+
+def _first_replies_insert(now: dt.datetime) -> tuple[str, list | dict]:
     # First replies, by the owner as allocated; the latest follow-up's plan is the inquiry's plan.
-    yield (
+    return (
         "INSERT INTO inquiries_followup (inquiry_id, author_id, kind, happened_at, note, next_action_on, created_at) "
         "SELECT s.inquiry_id, i.owner_id, %s, s.reply_at, '', NULL, %s "
         "FROM import_stage s JOIN inquiries_inquiry i ON i.id = s.inquiry_id WHERE s.reply_at IS NOT NULL "
         "ORDER BY s.inquiry_id",
         [FollowUp.Kind.REPLY, now],
     )
-    yield (
+
+
+def _first_replies_update() -> tuple[str, list | dict]:
+    return (
         "UPDATE inquiries_inquiry i SET first_reply_at = s.reply_at, "
         "next_action_on = CASE WHEN i.last_followup_at IS NULL OR s.reply_at >= i.last_followup_at "
         "  THEN NULL ELSE i.next_action_on END, "
@@ -302,13 +326,19 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "FROM import_stage s WHERE i.id = s.inquiry_id AND s.reply_at IS NOT NULL AND NOT s.is_new",
         [],
     )
-    yield (
+
+
+def _verdicts_insert(now: dt.datetime) -> tuple[str, list | dict]:
+    return (
         "INSERT INTO inquiries_qualityverdict (inquiry_id, decided_by_id, side, verdict, reason, note, decided_at) "
         "SELECT s.inquiry_id, NULL, %s, s.verdict, CASE WHEN s.verdict = %s THEN s.reason ELSE '' END, '', %s "
         "FROM import_stage s WHERE s.verdict IS NOT NULL ORDER BY s.inquiry_id",
         [QualityVerdict.Side.OPERATIONS, Quality.INVALID, now],
     )
-    yield (
+
+
+def _orders_insert(now: dt.datetime) -> tuple[str, list | dict]:
+    return (
         "INSERT INTO inquiries_order (id, inquiry_id, salesperson_id, account_id, won_at, amount_usd, "
         "trade_assurance, original_currency, original_amount, note, cancelled_at, cancel_reason, created_by_id, "
         "created_at, updated_at) "
@@ -318,8 +348,11 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
         "ORDER BY s.order_id",
         [now, now],
     )
+
+
+def _quality_and_state_update() -> tuple[str, list | dict]:
     # Quality and state of the inquiries given a reply, a verdict or an order (services/derived.py).
-    yield (
+    return (
         "UPDATE inquiries_inquiry i SET quality = d.quality, state = d.state FROM ("
         "  SELECT i2.id, COALESCE(ops.verdict, sales.verdict, '') AS quality, CASE"
         "    WHEN EXISTS (SELECT 1 FROM inquiries_order o WHERE o.inquiry_id = i2.id AND o.cancelled_at IS NULL)"
@@ -349,7 +382,10 @@ def _statements(*, now: dt.datetime, changed_at: dt.datetime, reply_deadline: dt
             "ops": QualityVerdict.Side.OPERATIONS,
         },
     )
-    yield (
+
+
+def _audit_insert(actor_id: int | None, now: dt.datetime) -> tuple[str, list | dict]:
+    return (
         "INSERT INTO accounts_auditevent (actor_id, action, target_type, target_id, inquiry_id, summary, changes, "
         "created_at) "
         "SELECT %s, 'inquiry.import', 'inquiries.inquiry', s.inquiry_id::text, s.inquiry_id, s.audit_summary, "
