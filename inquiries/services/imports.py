@@ -242,20 +242,7 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
         new_inquiries_before=job.summary.get("new_inquiries", 0) if resume_from else 0,
         readings=[_reading(source) for source in book.sheets],
     )
-    if not resume_from:
-        job.summary = {}
-        job.rejected_rows.all().delete()
-    used = {source.mapping for source in book.sheets if source.mapping}
-    if used:
-        ColumnMapping.objects.filter(name__in=used).update(last_used_at=timezone.now())
-        if job.mapping_id is None:  # the mappings page counts the imports each one read
-            job.mapping = ColumnMapping.objects.filter(name__in=used).order_by("name").first()
-            job.save(update_fields=["mapping"])
-    job.total_rows = max(book.total_rows, resume_from)
-    job.done_rows = resume_from
-    job.summary = result.summary_json()
-    job.heartbeat_at = timezone.now()  # the whole file has been checked: still alive
-    job.save(update_fields=["total_rows", "done_rows", "summary", "heartbeat_at"])
+    _start_writing(job, book, result, resume_from)
 
     context = importers.ImportContext(
         by=job.created_by, tz=zoneinfo.ZoneInfo(settings.TIME_ZONE), now=timezone.now(), job_id=job.pk
@@ -290,6 +277,24 @@ def _import_sheets(job: ImportJob, book, *, resume_from: int, batch_rows: int) -
         result.readings[index].skipped_rows = list(source.skipped_rows)
     job.done_rows = position
     return result
+
+
+def _start_writing(job: ImportJob, book, result: ImportResult, resume_from: int) -> None:
+    """Reset a fresh run, note the mappings read, and save the checked file's totals."""
+    if not resume_from:
+        job.summary = {}
+        job.rejected_rows.all().delete()
+    used = {source.mapping for source in book.sheets if source.mapping}
+    if used:
+        ColumnMapping.objects.filter(name__in=used).update(last_used_at=timezone.now())
+        if job.mapping_id is None:  # the mappings page counts the imports each one read
+            job.mapping = ColumnMapping.objects.filter(name__in=used).order_by("name").first()
+            job.save(update_fields=["mapping"])
+    job.total_rows = max(book.total_rows, resume_from)
+    job.done_rows = resume_from
+    job.summary = result.summary_json()
+    job.heartbeat_at = timezone.now()  # the whole file has been checked: still alive
+    job.save(update_fields=["total_rows", "done_rows", "summary", "heartbeat_at"])
 
 
 def _reading(source) -> SheetReading:
