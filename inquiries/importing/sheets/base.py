@@ -35,6 +35,7 @@ from accounts.models import (
 from accounts.permissions import OPERATIONS
 
 from .. import parsers as p
+from ..cells import _clean_text
 from ..readers import SheetSource
 
 # A time up to this far ahead of the clock is taken as clock skew, not as a typing mistake.
@@ -290,4 +291,4 @@ class SheetImporter:
 
 
 def _text_key(value: Any) -> str:
-    return p._clean_text(value) if not p.is_blank(value) else ""
+    return _clean_text(value) if not p.is_blank(value) else ""
