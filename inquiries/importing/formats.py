@@ -15,10 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop
 
-from .parsers import (
-    sheet_kind,
-    sheet_names_hint,
-)
+from .parsers import sheet_kind, sheet_names_hint
 from .sources import (
     HEADER_SCAN_ROWS,
     Limits,

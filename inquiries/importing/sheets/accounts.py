@@ -5,23 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    Account,
-    AccountHolding,
-    AccountKind,
-    AuditEvent,
-    Role,
-)
+from accounts.models import Account, AccountHolding, AccountKind, AuditEvent, Role
 from accounts.services import account_hand_over
 
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    SheetImporter,
-    _audit,
-    _diff,
-    _text_key,
-)
+from .base import BatchOutcome, SheetImporter, _audit, _diff, _text_key
 
 
 class AccountsImporter(SheetImporter):

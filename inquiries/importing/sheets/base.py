@@ -26,12 +26,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    Account,
-    AlibabaName,
-    AuditEvent,
-    User,
-)
+from accounts.models import Account, AlibabaName, AuditEvent, User
 from accounts.permissions import OPERATIONS
 
 from .. import parsers as p

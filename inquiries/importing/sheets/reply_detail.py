@@ -6,18 +6,12 @@ import datetime as dt
 
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    User,
-)
+from accounts.models import User
 
 from ... import services
 from ...models import FollowUp, Inquiry
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    RowValues,
-    SheetImporter,
-)
+from .base import BatchOutcome, RowValues, SheetImporter
 
 
 class ReplyDetailImporter(SheetImporter):

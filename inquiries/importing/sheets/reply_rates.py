@@ -4,17 +4,10 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    ReplyRateSnapshot,
-)
+from accounts.models import ReplyRateSnapshot
 
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    SheetImporter,
-    _diff,
-    _text_key,
-)
+from .base import BatchOutcome, SheetImporter, _diff, _text_key
 
 
 class ReplyRatesImporter(SheetImporter):

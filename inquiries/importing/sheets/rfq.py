@@ -5,19 +5,11 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    AuditEvent,
-)
+from accounts.models import AuditEvent
 
 from ...models import RfqQuote
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    SheetImporter,
-    _audit,
-    _diff,
-    _text_key,
-)
+from .base import BatchOutcome, SheetImporter, _audit, _diff, _text_key
 
 
 class RfqQuotesImporter(SheetImporter):

@@ -9,20 +9,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    AlibabaStaffMonth,
-    AuditEvent,
-)
+from accounts.models import AlibabaStaffMonth, AuditEvent
 
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    SheetImporter,
-    _audit,
-    _diff,
-    _jsonable,
-    _text_key,
-)
+from .base import BatchOutcome, SheetImporter, _audit, _diff, _jsonable, _text_key
 
 _MONTH_RE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*[-/.年]\s*(?P<m>\d{1,2})(?!\d)")
 

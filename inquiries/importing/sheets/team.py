@@ -6,20 +6,10 @@ from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import (
-    AuditEvent,
-    Role,
-    User,
-)
+from accounts.models import AuditEvent, Role, User
 
 from .. import parsers as p
-from .base import (
-    BatchOutcome,
-    SheetImporter,
-    _audit,
-    _diff,
-    _text_key,
-)
+from .base import BatchOutcome, SheetImporter, _audit, _diff, _text_key
 
 
 class TeamImporter(SheetImporter):
