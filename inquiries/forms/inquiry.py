@@ -103,27 +103,35 @@ class QualityFlagForm(OneTimeForm):
         return cleaned
 
 
+def _amount_field(*, label, required: bool = True, required_message=None) -> forms.DecimalField:
+    """An amount of money: at most 12 whole digits and 2 decimals, never negative."""
+    error_messages = {
+        "invalid": _("Enter the amount as a number, for example 12500.00."),
+        "min_value": _("The amount cannot be negative."),
+        "max_digits": _("That amount is too large."),
+        "max_whole_digits": _("That amount is too large."),
+        "max_decimal_places": _("Use at most two decimal places."),
+    }
+    if required_message is not None:
+        error_messages["required"] = required_message
+    return forms.DecimalField(
+        label=label,
+        required=required,
+        max_digits=14,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
+        error_messages=error_messages,
+    )
+
+
 class OrderForm(NotInTheFutureMixin, forms.Form):
     won_at = forms.DateTimeField(
         label=_("Won on"),
         widget=DateTimeLocalInput,
         error_messages={"required": _("Enter when the order was won."), "invalid": _("Enter a valid date and time.")},
     )
-    amount_usd = forms.DecimalField(
-        label=_("Amount (USD)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-        error_messages={
-            "required": _("Enter the order amount in US dollars."),
-            "invalid": _("Enter the amount as a number, for example 12500.00."),
-            "min_value": _("The amount cannot be negative."),
-            "max_digits": _("That amount is too large."),
-            "max_whole_digits": _("That amount is too large."),
-            "max_decimal_places": _("Use at most two decimal places."),
-        },
-    )
+    amount_usd = _amount_field(label=_("Amount (USD)"), required_message=_("Enter the order amount in US dollars."))
     trade_assurance = forms.BooleanField(
         label=_("Through Trade Assurance"),
         required=False,
@@ -136,21 +144,7 @@ class OrderForm(NotInTheFutureMixin, forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "EUR", "autocapitalize": "characters", "list": "currencies"}),
         help_text=_("Only when the buyer paid in another currency."),
     )
-    original_amount = forms.DecimalField(
-        label=_("Original amount"),
-        required=False,
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "min": "0", "inputmode": "decimal"}),
-        error_messages={
-            "invalid": _("Enter the amount as a number, for example 12500.00."),
-            "min_value": _("The amount cannot be negative."),
-            "max_digits": _("That amount is too large."),
-            "max_whole_digits": _("That amount is too large."),
-            "max_decimal_places": _("Use at most two decimal places."),
-        },
-    )
+    original_amount = _amount_field(label=_("Original amount"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=500)
 
     def __init__(self, *args, inquiry: Inquiry | None, **kwargs):
