@@ -14,8 +14,9 @@ def form_errors_to_messages(request, form, *, prefix: str = "") -> None:
 def form_add_validation_error(form, exc: ValidationError) -> None:
     """A service's ValidationError shown on the form: on its field where the form has one, else
     above the form."""
+    # The errors themselves, not their texts: each keeps its code (form.has_error(field, code)).
     if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
+        for field, errors in exc.error_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(None, exc.messages)
+        form.add_error(None, exc)

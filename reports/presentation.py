@@ -134,25 +134,34 @@ def report_view(
             for row in payload["salespeople"]
         ],
         kpis=payload["kpis"],
-        snapshots=[
-            {
-                "name": row["display_name"],
-                "rate": row["kpis"].get("alibaba_reply_rate"),
-                "date": row["kpis"].get("alibaba_reply_rate_date"),
-                "hours": row["kpis"].get("alibaba_avg_reply_hours"),
-            }
-            for row in payload["accounts"]
-        ],
+        snapshots=_snapshots(payload["accounts"]),
     )
     if with_charts:
-        labels = {"baseline_label": payload["baseline"], "month_label": payload["month"]}
-        view.charts = {
-            "orders": charts.orders_waterfall(payload, **labels),
-            "revenue": charts.revenue_waterfall(payload, **labels),
-            "funnel": charts.funnel_chart(payload, **labels),
-            "trends": charts.trend_charts(payload.get("trends") or []),
-        }
+        view.charts = _charts(payload)
     return view
+
+
+def _snapshots(accounts: list[dict]) -> list[dict]:
+    """Each account's latest Alibaba reply-rate snapshot, for the table under the KPIs."""
+    return [
+        {
+            "name": row["display_name"],
+            "rate": row["kpis"].get("alibaba_reply_rate"),
+            "date": row["kpis"].get("alibaba_reply_rate_date"),
+            "hours": row["kpis"].get("alibaba_avg_reply_hours"),
+        }
+        for row in accounts
+    ]
+
+
+def _charts(payload: dict) -> dict:
+    labels = {"baseline_label": payload["baseline"], "month_label": payload["month"]}
+    return {
+        "orders": charts.orders_waterfall(payload, **labels),
+        "revenue": charts.revenue_waterfall(payload, **labels),
+        "funnel": charts.funnel_chart(payload, **labels),
+        "trends": charts.trend_charts(payload.get("trends") or []),
+    }
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,38 @@ def check_salesperson(user: User) -> None:
         raise ValidationError(_("%(name)s is no longer active.") % {"name": user.label})
 
 
+def _latest_allocation_at(requests: Sequence[AllocationRequest]) -> dict:
+    """Inquiry id -> when its latest allocation so far was made (held inquiries only, one query).
+
+    The owner is the salesperson of the latest allocation in time, so a back-dated allocation
+    (an import of history, say) is recorded without taking the inquiry from its current owner.
+    """
+    held = [r.inquiry.pk for r in requests if r.inquiry.owner_id is not None]
+    return dict(
+        Allocation.objects.filter(inquiry_id__in=held)
+        .values("inquiry_id")
+        .annotate(latest=Max("assigned_at"))
+        .values_list("inquiry_id", "latest")
+        if held
+        else []
+    )
+
+
+def _apply_allocation(inquiry: Inquiry, salesperson: User, *, at, latest: dict, deadline: dt.timedelta) -> None:
+    """Set the inquiry's fields for an allocation at `at`; `latest` is updated when it is the latest."""
+    if inquiry.first_allocated_at is None or at < inquiry.first_allocated_at:
+        inquiry.first_allocated_at = at
+    if latest.get(inquiry.pk) is None or at >= latest[inquiry.pk]:
+        latest[inquiry.pk] = at
+        inquiry.owner = salesperson
+        inquiry.owner_since = at
+        # Taken by someone (or given back): out of the public pool, its stale clock restarted.
+        inquiry.pooled_at = inquiry.pool_warned_at = None
+        if inquiry.first_reply_at is None:
+            inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
+            inquiry.overdue_at = None
+
+
 def inquiries_allocate_many(
     *,
     requests: Sequence[AllocationRequest],
@@ -59,17 +91,7 @@ def inquiries_allocate_many(
         return []
     deadline = dt.timedelta(hours=CompanySettings.load().reply_deadline_hours)
     now = timezone.now()
-    # The owner is the salesperson of the latest allocation in time, so a back-dated allocation
-    # (an import of history, say) is recorded without taking the inquiry from its current owner.
-    held = [r.inquiry.pk for r in requests if r.inquiry.owner_id is not None]
-    latest = dict(
-        Allocation.objects.filter(inquiry_id__in=held)
-        .values("inquiry_id")
-        .annotate(latest=Max("assigned_at"))
-        .values_list("inquiry_id", "latest")
-        if held
-        else []
-    )
+    latest = _latest_allocation_at(requests)
     allocations, events, touched = [], [], {}
     # Translated once per call, not once per row.
     allocated_to, why = _("Allocated to %(to)s (%(why)s)"), str(Allocation.Reason(reason).label)
@@ -82,17 +104,7 @@ def inquiries_allocate_many(
                 inquiry=inquiry, salesperson=salesperson, allocated_by=by, assigned_at=at, reason=reason, note=note
             )
         )
-        if inquiry.first_allocated_at is None or at < inquiry.first_allocated_at:
-            inquiry.first_allocated_at = at
-        if latest.get(inquiry.pk) is None or at >= latest[inquiry.pk]:
-            latest[inquiry.pk] = at
-            inquiry.owner = salesperson
-            inquiry.owner_since = at
-            # Taken by someone (or given back): out of the public pool, its stale clock restarted.
-            inquiry.pooled_at = inquiry.pool_warned_at = None
-            if inquiry.first_reply_at is None:
-                inquiry.reply_due_at = max(inquiry.received_at, at) + deadline
-                inquiry.overdue_at = None
+        _apply_allocation(inquiry, salesperson, at=at, latest=latest, deadline=deadline)
         touched[inquiry.pk] = inquiry
         events.append(
             _audit_event(

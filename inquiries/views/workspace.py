@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.forms import Form
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from accounts.permissions import sales_required
+from inquiryhub.forms import form_add_validation_error
 
 from .. import pool, services
 from ..forms import (
@@ -55,15 +56,6 @@ PER_PAGE = 25
 # Helpers
 
 
-def _add_errors(form: Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
-    else:
-        form.add_error(NON_FIELD_ERRORS, error)
-
-
 def _submit_once(request, form: Form, write: Callable[[], object]) -> bool:
     """Do the form's work once per form token; True when it is done (now or before)."""
     try:
@@ -74,7 +66,7 @@ def _submit_once(request, form: Form, write: Callable[[], object]) -> bool:
         messages.info(request, _("This was already saved; it was not recorded a second time."))
         return True
     except ValidationError as error:
-        _add_errors(form, error)
+        form_add_validation_error(form, error)
         return False
     return True
 
@@ -208,7 +200,7 @@ def order_edit(request, pk: int):
         try:
             services.order_update(order=order, by=request.user, **form.order_terms())
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_validation_error(form, error)
         else:
             messages.success(request, _("Order updated."))
             return redirect(order.inquiry or "inquiries:mine")
@@ -261,7 +253,7 @@ def rfq_link(request, pk: int):
         try:
             services.inquiry_link_rfq_quote(inquiry=inquiry, quote=form.cleaned_data["quote"], by=request.user)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_validation_error(form, error)
         else:
             messages.success(request, _("Inquiry linked to RFQ quote %(rfq)s.") % {"rfq": form.cleaned_data["quote"]})
     for error in form.errors.values():

@@ -289,40 +289,18 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
 
     split = None if scope.kind == "salesperson" else (_replied_won(rollup.base_by_owner), _replied_won(rollup.by_owner))
     parts = _decomposition(rollup.base_total.funnel, rollup.total.funnel, baseline_in_data=in_data, people=split)
-    label = None if period.baseline_is_previous_month else month_label(period.baseline)
-    context = calc.VerdictContext(
-        spread=parts["_noise"],
-        baseline_in_data=in_data,
-        baseline_month=month_label(period.baseline),
-        data_start=month_label(start_month) if start_month else None,
-    )
-    texts = calc.verdict_sentences(parts["_orders"], parts["_verdict"], context, baseline_label=label)
+    texts = _verdict_texts(parts, period=period, in_data=in_data, start_month=start_month)
     kpis = _company_kpis(
         total=rollup.total, orders=orders.total, median=current.allocation_delay_median, sla_hours=sla_hours
     )
     if scope.kind == "account":
         kpis.update(_snapshot_json(accounts[0]))
     return {
-        "scope": scope.key,
-        "month": month_label(period.month),
-        "baseline": month_label(period.baseline),
-        "as_of": iso(period.as_of),
-        "baseline_as_of": iso(period.baseline_as_of),
-        "window_days": period.window_days,
-        "status": period.status,
-        "baseline_in_data": in_data,
-        "data_start": month_label(start_month) if start_month else None,
+        **_period_json(scope=scope, period=period, in_data=in_data, start_month=start_month),
         "funnel": parts["funnel"],
         "orders_change": parts["orders_change"],
         "revenue_change": parts["revenue_change"],
-        "verdict": {
-            "kind": parts["verdict"]["kind"],
-            "side": parts["verdict"]["side"],
-            "reason": parts["verdict"]["reason"],
-            "text": texts[calc.sentence_language(get_language())],
-            "texts": texts,
-            "delta": parts["orders_change"]["total"],
-        },
+        "verdict": _verdict_json(parts, texts),
         "salespeople": salespeople,
         "accounts": account_rows,
         "kpis": kpis,
@@ -335,6 +313,44 @@ def attribution_report(*, period: ReportPeriod, scope: Scope, sla_hours: int) ->
         "factors": parts["factors"],
         "rfq": _rfq_line(rollup, salespeople, quotes),
         "computed_at": iso(timezone.now()),
+    }
+
+
+def _period_json(*, scope: Scope, period: ReportPeriod, in_data: bool, start_month) -> dict:
+    """The report's first keys: which scope and months it compares, as of when."""
+    return {
+        "scope": scope.key,
+        "month": month_label(period.month),
+        "baseline": month_label(period.baseline),
+        "as_of": iso(period.as_of),
+        "baseline_as_of": iso(period.baseline_as_of),
+        "window_days": period.window_days,
+        "status": period.status,
+        "baseline_in_data": in_data,
+        "data_start": month_label(start_month) if start_month else None,
+    }
+
+
+def _verdict_texts(parts: dict, *, period: ReportPeriod, in_data: bool, start_month) -> dict[str, str]:
+    """The verdict's sentence in every language the report stores."""
+    label = None if period.baseline_is_previous_month else month_label(period.baseline)
+    context = calc.VerdictContext(
+        spread=parts["_noise"],
+        baseline_in_data=in_data,
+        baseline_month=month_label(period.baseline),
+        data_start=month_label(start_month) if start_month else None,
+    )
+    return calc.verdict_sentences(parts["_orders"], parts["_verdict"], context, baseline_label=label)
+
+
+def _verdict_json(parts: dict, texts: dict[str, str]) -> dict:
+    return {
+        "kind": parts["verdict"]["kind"],
+        "side": parts["verdict"]["side"],
+        "reason": parts["verdict"]["reason"],
+        "text": texts[calc.sentence_language(get_language())],
+        "texts": texts,
+        "delta": parts["orders_change"]["total"],
     }
 
 

@@ -60,24 +60,26 @@ def monthly_trends(
     for i in range(months):
         month = add_months(first, i)
         index = month.year * 12 + month.month - 1
-        tally, won = tallies[index], orders[index]
-        funnel = tally.funnel
         period = ReportPeriod(month=month, baseline=add_months(month, -1), as_of=as_of, window_days=window_days)
-        result.append(
-            {
-                "month": month_label(month),
-                "status": period.status,
-                "inquiries": funnel.inquiries,
-                "valid": funnel.valid,
-                "valid_share": _rate(funnel.valid, funnel.inquiries),
-                "replied": funnel.replied,
-                "reply_24h_rate": _rate(tally.reply_24h, funnel.valid),
-                "won": funnel.won,
-                "conversion": _rate(funnel.won, funnel.replied),
-                "revenue_usd": calc.money(funnel.revenue),
-                "orders_won_in_month": won.orders,
-                "ta_orders": won.ta_orders,
-                "ta_share": _rate(won.ta_orders, won.orders),
-            }
-        )
+        result.append(_trend_point(month, period.status, tallies[index], orders[index]))
     return result
+
+
+def _trend_point(month: dt.date, status: str, tally: Tally, won: OrderTally) -> dict:
+    """One month of the trend lines, from its cohort's tally and its orders won."""
+    funnel = tally.funnel
+    return {
+        "month": month_label(month),
+        "status": status,
+        "inquiries": funnel.inquiries,
+        "valid": funnel.valid,
+        "valid_share": _rate(funnel.valid, funnel.inquiries),
+        "replied": funnel.replied,
+        "reply_24h_rate": _rate(tally.reply_24h, funnel.valid),
+        "won": funnel.won,
+        "conversion": _rate(funnel.won, funnel.replied),
+        "revenue_usd": calc.money(funnel.revenue),
+        "orders_won_in_month": won.orders,
+        "ta_orders": won.ta_orders,
+        "ta_share": _rate(won.ta_orders, won.orders),
+    }

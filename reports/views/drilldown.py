@@ -39,42 +39,11 @@ def cohort_list(request, month: str):
     user = request.user
     if not user.reads_everything and params["owner"] != user.pk:
         raise Http404
-    account = Account.objects.filter(pk=params["account"]).first() if params["account"] else None
-    if params["account"] and account is None:
-        raise Http404
-    owner = None
-    if isinstance(params["owner"], int):
-        owner = User.objects.filter(pk=params["owner"]).first()
-        if owner is None:
-            raise Http404
+    account, owner = _account_and_owner_or_404(params)
     if params["kind"] == "quotes":
-        qs = rfq_quotes_behind(
-            month=month_date,
-            as_of=params["as_of"],
-            salesperson_id=owner.pk if owner else None,
-            account_id=account.pk if account else None,
-        )
-        if params["owner"] == "none":
-            qs = qs.none()  # every quote has its salesperson: the unassigned row has none
-        table = RfqQuoteReportTable(qs)
-        what = _("RFQ quotes")
+        table, what = _quotes_table(month_date, params, account=account, owner=owner)
     else:
-        try:
-            qs = cohort_inquiries(
-                month=month_date,
-                as_of=params["as_of"],
-                window_days=params["window_days"],
-                stage=params["stage"],
-                account_id=account.pk if account else None,
-                owner=params["owner"],
-                rfq=params["rfq"],
-            )
-        except ReportParamError:
-            raise Http404 from None
-        table = InquiryTable(inquiry_list_rows(qs.order_by("-received_at", "-id")))
-        what = stage_labels()[params["stage"]]
-        if params["rfq"]:
-            what = _("RFQ inquiries") if params["stage"] == "inquiries" else _("RFQ inquiries won")
+        table, what = _inquiries_table(month_date, params, account=account)
     RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
     context = {
         "form": form,
@@ -89,3 +58,48 @@ def cohort_list(request, month: str):
         "window_days": params["window_days"],
     }
     return render(request, "reports/drilldown.html", context)
+
+
+def _account_and_owner_or_404(params: dict) -> tuple[Account | None, User | None]:
+    """The account and salesperson the figure is filtered on, if any; 404 for one that does not exist."""
+    account = Account.objects.filter(pk=params["account"]).first() if params["account"] else None
+    if params["account"] and account is None:
+        raise Http404
+    owner = None
+    if isinstance(params["owner"], int):
+        owner = User.objects.filter(pk=params["owner"]).first()
+        if owner is None:
+            raise Http404
+    return account, owner
+
+
+def _quotes_table(month_date, params: dict, *, account, owner):
+    qs = rfq_quotes_behind(
+        month=month_date,
+        as_of=params["as_of"],
+        salesperson_id=owner.pk if owner else None,
+        account_id=account.pk if account else None,
+    )
+    if params["owner"] == "none":
+        qs = qs.none()  # every quote has its salesperson: the unassigned row has none
+    return RfqQuoteReportTable(qs), _("RFQ quotes")
+
+
+def _inquiries_table(month_date, params: dict, *, account):
+    try:
+        qs = cohort_inquiries(
+            month=month_date,
+            as_of=params["as_of"],
+            window_days=params["window_days"],
+            stage=params["stage"],
+            account_id=account.pk if account else None,
+            owner=params["owner"],
+            rfq=params["rfq"],
+        )
+    except ReportParamError:
+        raise Http404 from None
+    table = InquiryTable(inquiry_list_rows(qs.order_by("-received_at", "-id")))
+    what = stage_labels()[params["stage"]]
+    if params["rfq"]:
+        what = _("RFQ inquiries") if params["stage"] == "inquiries" else _("RFQ inquiries won")
+    return table, what
