@@ -17,9 +17,9 @@ from accounts.models import Account, User
 
 from ..models import (
     Inquiry,
-    InquiryState,
     Order,
 )
+from ..selectors import mark_lost_refusal
 from .derived import (
     _audit_event,
     _audit_many,
@@ -162,10 +162,8 @@ def inquiry_mark_lost(*, inquiry: Inquiry, by: User, reason: str, at: dt.datetim
     if not reason.strip():
         raise ValidationError({"reason": _("Say why the inquiry was lost.")})
     locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
-    if locked.state == InquiryState.WON:
-        raise ValidationError(_("This inquiry has an order: cancel the order before marking it lost."))
-    if locked.lost_at is not None:
-        raise ValidationError(_("This inquiry is already marked lost."))
+    if refusal := mark_lost_refusal(locked):
+        raise ValidationError(refusal)
     locked.lost_at = at or timezone.now()
     locked.lost_reason = reason.strip()
     locked.save(update_fields=["lost_at", "lost_reason", "updated_at"])

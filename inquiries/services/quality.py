@@ -21,6 +21,7 @@ from ..models import (
     Quality,
     QualityVerdict,
 )
+from ..selectors import quality_flag_refusal
 from .derived import _audit_event, _audit_many, _copy_service_fields, _labels, _refresh_derived_of
 
 
@@ -79,12 +80,8 @@ def quality_verdicts_record_many(
 def quality_flag(*, inquiry: Inquiry, by: User, reason: str, note: str = "") -> QualityVerdict:
     """A salesperson claims an inquiry is invalid; it waits for operations' review as disputed."""
     locked = Inquiry.objects.select_for_update().get(pk=inquiry.pk)
-    if locked.state == InquiryState.DISPUTED:
-        raise ValidationError(_("This inquiry is already waiting for operations to review your flag."))
-    if locked.quality == Quality.INVALID:
-        raise ValidationError(_("Operations have already judged this inquiry invalid."))
-    if locked.state == InquiryState.WON:
-        raise ValidationError(_("This inquiry has an order: a buyer who ordered is not an invalid inquiry."))
+    if refusal := quality_flag_refusal(locked):
+        raise ValidationError(refusal)
     (verdict,) = quality_verdicts_record_many(
         requests=[VerdictRequest(inquiry, QualityVerdict.Side.SALES, Quality.INVALID, reason, note, decided_by=by)],
         by=by,
