@@ -62,13 +62,15 @@ class StagedRow:
     audit_changes: dict | None = None
 
 
-_STAGE_COLUMNS = (
-    "inquiry_id bigint, is_new boolean, buyer_id bigint, changed boolean, account_id bigint, external_id text, "
-    "received_at timestamptz, source text, buyer_name text, buyer_company text, buyer_email text, "
-    "buyer_phone text, country text, product text, quantity text, subject text, message text, "
-    "salesperson_id bigint, allocate_at timestamptz, reply_at timestamptz, verdict text, reason text, "
-    "order_id bigint, won_at timestamptz, amount numeric, trade_assurance boolean, "
-    "audit_summary text, audit_changes jsonb"
+# In `_line`'s order; the inquiry's own columns as INQUIRY_COLUMNS lists them (all text but the time).
+_STAGE_COLUMNS = ", ".join(
+    [
+        "inquiry_id bigint, is_new boolean, buyer_id bigint, changed boolean, account_id bigint, external_id text",
+        *[f"{name} {'timestamptz' if name == 'received_at' else 'text'}" for name in INQUIRY_COLUMNS],
+        "salesperson_id bigint, allocate_at timestamptz, reply_at timestamptz, verdict text, reason text, "
+        "order_id bigint, won_at timestamptz, amount numeric, trade_assurance boolean, "
+        "audit_summary text, audit_changes jsonb",
+    ]
 )
 
 # COPY's text format: backslash, tab, newline and carriage return escaped; \N is NULL.
