@@ -1,5 +1,6 @@
 """workbook_import: the whole workflow on real files, with the values it stores asserted."""
 
+import dataclasses
 import datetime as dt
 import zoneinfo
 from decimal import Decimal
@@ -10,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.models import AccountHolding, AuditEvent, Notification, ReplyRateSnapshot, User
-from inquiries.importing import sheets
+from inquiries.importing import bulk_sql, sheets
+from inquiries.importing.sheets.inquiries import STORED_FIELDS, StoredInquiry
 from inquiries.models import (
     Allocation,
     FollowUp,
@@ -429,6 +431,13 @@ def test_rows_are_looked_up_and_written_in_batches_never_a_query_per_row(tmp_pat
     assert _reads(unchanged) <= _reads(few)
     # Nothing but the job's own bookkeeping: its row, progress, status and two audit rows.
     assert _writes(unchanged) == 8
+
+
+def test_a_stored_inquiry_is_read_into_the_record_field_by_field():
+    # Read as a values tuple, so the record's fields and the columns read must line up one to one.
+    record = [field.name for field in dataclasses.fields(StoredInquiry)]
+    assert record == ["pk", "owner_id", "owner_username", "first_reply_at", *bulk_sql.INQUIRY_COLUMNS]
+    assert ("id", "owner_id", "owner__username", "first_reply_at", *bulk_sql.INQUIRY_COLUMNS) == STORED_FIELDS
 
 
 def _reads(queries) -> int:

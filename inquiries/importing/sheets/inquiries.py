@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -15,6 +18,7 @@ from accounts.models import Account, User
 
 from ... import services
 from ...models import Inquiry, Order, Quality, QualityVerdict
+from .. import bulk_sql
 from .. import parsers as p
 from .base import BatchOutcome, RowValues, SheetImporter, _diff, _text_key
 from .inquiries_write import InquiryWriter
@@ -30,7 +34,36 @@ INQUIRY_TEXT_FIELDS = {
 }
 
 
-def _moves_received(inquiry: Inquiry, received: dt.datetime | None) -> bool:
+@dataclass(slots=True)
+class StoredInquiry:
+    """A stored inquiry as a row is compared with it: its own columns, its owner and first reply.
+
+    Read as plain values (a re-imported file compares every row and usually writes none); the
+    model instance is loaded only for a row that writes through the services (`_instances_for`).
+    """
+
+    pk: int
+    owner_id: int | None
+    owner_username: str | None
+    first_reply_at: dt.datetime | None
+    received_at: dt.datetime
+    source: str
+    buyer_name: str
+    buyer_company: str
+    buyer_email: str
+    buyer_phone: str
+    country: str
+    product: str
+    quantity: str
+    subject: str
+    message: str
+
+
+# In StoredInquiry's order (a test checks it): what is read of each stored inquiry.
+STORED_FIELDS = ("id", "owner_id", "owner__username", "first_reply_at", *bulk_sql.INQUIRY_COLUMNS)
+
+
+def _moves_received(inquiry: Inquiry | StoredInquiry, received: dt.datetime | None) -> bool:
     return received is not None and received != inquiry.received_at
 
 
@@ -52,7 +85,7 @@ class InquiryPlan:
     trade_assurance: bool | None
     account: Account | None = None
     salesperson: User | None = None
-    inquiry: Inquiry | None = None
+    inquiry: Inquiry | StoredInquiry | None = None
     changes: dict[str, list] = field(default_factory=dict)
     allocate_at: dt.datetime | None = None
     log_reply: bool = False
@@ -181,30 +214,37 @@ class InquiriesImporter(InquiryWriter, SheetImporter):
                 decided.append(plan)
         return decided
 
-    def _stored(self, plans: list[InquiryPlan]) -> dict[int, Inquiry | None]:
+    def _stored(self, plans: list[InquiryPlan]) -> dict[int, StoredInquiry | None]:
         """The stored inquiry of each plan (keyed by the plan's id), None for a new one."""
-        keys = {(plan.account.pk, plan.external_id) for plan in plans}
+        if not plans:
+            return {}
+        numbers_by_account: dict[int, set[str]] = {}
+        for plan in plans:
+            numbers_by_account.setdefault(plan.account.pk, set()).add(plan.external_id)
+        # One condition per account, so that the unique (account, number) index finds each row;
+        # "account in …, number in …" made PostgreSQL read every stored inquiry of those accounts.
+        wanted = functools.reduce(
+            operator.or_, (Q(account_id=a, external_id__in=numbers) for a, numbers in numbers_by_account.items()), Q()
+        )
         existing = {
-            (i.account_id, i.external_id): i
-            for i in Inquiry.objects.filter(account_id__in={a for a, _e in keys}, external_id__in={e for _a, e in keys})
-            if (i.account_id, i.external_id) in keys
+            (account_id, external_id): StoredInquiry(*values)
+            for account_id, external_id, *values in Inquiry.objects.filter(wanted)
+            .order_by()
+            .values_list("account_id", "external_id", *STORED_FIELDS)
         }
-        # Their owners, one instance per person rather than one per row (select_related's).
-        owners = User.objects.in_bulk({i.owner_id for i in existing.values() if i.owner_id})
-        for inquiry in existing.values():
-            if inquiry.owner_id:
-                Inquiry.owner.field.set_cached_value(inquiry, owners[inquiry.owner_id])
         return {id(plan): existing.get((plan.account.pk, plan.external_id)) for plan in plans}
 
     @staticmethod
-    def _latest_decisions(plans: list[InquiryPlan], stored: dict) -> dict[int, QualityVerdict]:
-        """The latest operations verdict of each stored inquiry whose row gives a quality."""
+    def _latest_decisions(plans: list[InquiryPlan], stored: dict) -> dict[int, tuple[str, str]]:
+        """The latest operations verdict and reason of each stored inquiry whose row gives a quality."""
         with_quality = [i.pk for plan in plans if plan.quality and (i := stored[id(plan)])]
-        latest_decision: dict[int, QualityVerdict] = {}
-        for verdict in QualityVerdict.objects.filter(
-            inquiry_id__in=with_quality, side=QualityVerdict.Side.OPERATIONS
-        ).order_by("decided_at", "id"):
-            latest_decision[verdict.inquiry_id] = verdict
+        latest_decision: dict[int, tuple[str, str]] = {}
+        for inquiry_id, verdict, reason in (
+            QualityVerdict.objects.filter(inquiry_id__in=with_quality, side=QualityVerdict.Side.OPERATIONS)
+            .order_by("decided_at", "id")
+            .values_list("inquiry_id", "verdict", "reason")
+        ):
+            latest_decision[inquiry_id] = (verdict, reason)
         return latest_decision
 
     @staticmethod
@@ -223,7 +263,7 @@ class InquiriesImporter(InquiryWriter, SheetImporter):
         return orders
 
     def _decide_row(
-        self, plan: InquiryPlan, inquiry: Inquiry | None, latest_decision: dict, orders: dict[int, list[Order]]
+        self, plan: InquiryPlan, inquiry: StoredInquiry | None, latest_decision: dict, orders: dict[int, list[Order]]
     ) -> bool:
         """Decide what one row changes; False (the row rejected) when it cannot be written."""
         row = plan.row
@@ -241,6 +281,7 @@ class InquiriesImporter(InquiryWriter, SheetImporter):
             inquiry = Inquiry(account=plan.account, external_id=plan.external_id, **given)
         else:
             plan.changes = _diff(inquiry, given)
+            plan.previous_owner = inquiry.owner_username
         plan.inquiry = inquiry
         received = inquiry.received_at
         if plan.salesperson is not None and inquiry.owner_id != plan.salesperson.pk:
@@ -253,7 +294,7 @@ class InquiriesImporter(InquiryWriter, SheetImporter):
         if plan.quality is not None:
             decision = latest_decision.get(inquiry.pk) if inquiry.pk else None
             reason = plan.invalid_reason or ""
-            plan.record_verdict = decision is None or (decision.verdict, decision.reason) != (plan.quality, reason)
+            plan.record_verdict = decision != (plan.quality, reason)
         # A row that names an order is written only if its order can be.
         return plan.won_at is None or self._decide_order(plan, orders.get(inquiry.pk, []))
 
@@ -281,9 +322,6 @@ class InquiriesImporter(InquiryWriter, SheetImporter):
         outcome = BatchOutcome()
         plans = self._decide(self._resolve([self._parse(row) for row in rows]))
         new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
-        for plan in plans:
-            # Who held the inquiry before this row (the allocation's audit entry says it).
-            plan.previous_owner = plan.inquiry.owner.username if plan.inquiry.owner_id else None
         writing = [plan for plan in plans if plan.inquiry.pk is None or plan.writes]
         if connection.vendor == "postgresql":
             self._write_set_based(writing)

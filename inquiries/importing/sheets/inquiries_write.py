@@ -26,6 +26,7 @@ class InquiryWriter:
 
     def _write_with_services(self, plans: list[InquiryPlan]) -> None:
         """The plain path (SQLite: the demo and the tests): the batch services, one audit row per inquiry."""
+        self._instances_for(plans)
         new = [plan.inquiry for plan in plans if plan.inquiry.pk is None]
         Inquiry.objects.bulk_create(new, batch_size=500)
         changed = [plan for plan in plans if plan.changes]
@@ -36,6 +37,17 @@ class InquiryWriter:
             Inquiry.objects.bulk_update([plan.inquiry for plan in changed], fields, batch_size=500)
         self._record_with_services(plans)
         AuditEvent.objects.bulk_create(self._audit_events(plans), batch_size=500)
+
+    @staticmethod
+    def _instances_for(plans: list[InquiryPlan]) -> None:
+        """The services take model instances: those of the stored inquiries the rows change, with the changes."""
+        stored = [plan for plan in plans if not isinstance(plan.inquiry, Inquiry)]
+        instances = Inquiry.objects.select_related("owner").in_bulk([plan.inquiry.pk for plan in stored])
+        for plan in stored:
+            inquiry = instances[plan.inquiry.pk]
+            for name in plan.changes:
+                setattr(inquiry, name, plan.fields[name])
+            plan.inquiry = inquiry
 
     @staticmethod
     def _record_with_services(plans: list[InquiryPlan]) -> None:
