@@ -269,6 +269,32 @@ def yardstick_child(path: str) -> None:
                       "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
 
 
+def samework_child(path: str) -> None:
+    """The second yardstick: the import's own writes in hand-written SQL (bench/import_samework.py)."""
+    import django
+
+    django.setup()
+    import import_samework
+    from django.db import connection, transaction
+
+    from accounts.models import CompanySettings
+
+    hours = CompanySettings.load().reply_deadline_hours
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    backend_before = backend_cpu(backend)
+    cpu_before = time.process_time()
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        rows = import_samework.run(cursor, path, reply_deadline_hours=hours)
+    wall = time.perf_counter() - started
+    db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
+    print(json.dumps({"status": "done", "rows": rows, "wall": wall, "cpu": time.process_time() - cpu_before,
+                      "db_cpu": db_cpu, "load": os.getloadavg()[0],
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
+
+
 def backend_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) the PostgreSQL backend serving us has used, or None if unreadable."""
     try:
@@ -278,9 +304,10 @@ def backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False) -> dict:
+def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False, samework: bool = False) -> dict:
+    mode = "--samework" if samework else "--yardstick" if yardstick else "--child"
     proc = subprocess.run(
-        [sys.executable, __file__, "--yardstick" if yardstick else "--child", str(path), "--sheet", sheet],
+        [sys.executable, __file__, mode, str(path), "--sheet", sheet],
         env=env,
         capture_output=True,
         text=True,
@@ -309,6 +336,17 @@ TRUNCATE = (
 )
 
 
+COUNTED = ("inquiries_inquiry", "inquiries_allocation", "inquiries_followup", "inquiries_qualityverdict",
+           "inquiries_order", "inquiries_buyer", "inquiries_buyerkey", "accounts_auditevent")  # fmt: skip
+
+
+def table_counts(connection) -> dict[str, int]:
+    """Rows in each table the import writes (to show that both sides wrote the same)."""
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(f"SELECT '{t}', count(*) FROM {t}" for t in COUNTED))
+        return {name.split("_", 1)[1]: count for name, count in cursor.fetchall()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="csv inquiry rows (default 100,000)")
@@ -318,6 +356,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--yardstick", help=argparse.SUPPRESS)
+    parser.add_argument("--samework", help=argparse.SUPPRESS)
     parser.add_argument("--sheet", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -330,6 +369,9 @@ def main() -> None:
         return
     if args.yardstick:
         yardstick_child(args.yardstick)
+        return
+    if args.samework:
+        samework_child(args.samework)
         return
 
     import django
@@ -381,34 +423,38 @@ def main() -> None:
                 f"{'load':>5}  created/updated/unchanged/rejected"
             )
             walls: dict[str, list[float]] = {}
+            written: dict[str, dict[str, int]] = {}
             cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
 
-            def measure(key: str, label: str, *, yardstick: bool, path: Path = csv_path) -> None:
-                figures = run_child(path, "inquiries", env, yardstick=yardstick)
+            def measure(key: str, label: str, *, side: str = "inquiryhub", path: Path = csv_path) -> None:
+                figures = run_child(path, "inquiries", env, yardstick=side == "yardstick", samework=side == "same work")
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 walls.setdefault(key, []).append(figures["wall"])
                 cpus.setdefault(key, []).append(figures["cpu"] + (figures["db_cpu"] or 0.0))
                 print(line(label, figures), flush=True)
 
+            sides = ["inquiryhub", "same work", "yardstick"]
             for pair in range(args.pairs):
-                with connection.cursor() as cursor:
-                    cursor.execute(TRUNCATE)
-                    cursor.execute("VACUUM ANALYZE")
-                for again in (False, True):
-                    what = "same file again" if again else "all new"
-                    sides = [("inquiryhub", False), ("yardstick", True)]
-                    for side, yardstick in sides if pair % 2 == 0 else sides[::-1]:
-                        measure(f"{side} {what}", f"{pair + 1}. {side}, {what}", yardstick=yardstick)
+                for side in sides[pair % 3 :] + sides[: pair % 3]:  # each side first in turn
+                    with connection.cursor() as cursor:
+                        cursor.execute(TRUNCATE)
+                        cursor.execute("VACUUM ANALYZE")
+                    for what in ("all new", "same file again"):
+                        measure(f"{side} {what}", f"{pair + 1}. {side}, {what}", side=side)
+                        if what == "all new" and side != "yardstick" and pair == 0:
+                            written[side] = table_counts(connection)
             print()
+            print("rows written, all new:", "; ".join(f"{side}: {counts}" for side, counts in written.items()))
             for what in ("all new", "same file again"):
-                ours, theirs = (statistics.median(walls[f"{side} {what}"]) for side in ("inquiryhub", "yardstick"))
-                ours_cpu, theirs_cpu = (
-                    statistics.median(cpus[f"{side} {what}"]) for side in ("inquiryhub", "yardstick")
-                )
-                print(f"{args.rows:,} rows, {what} (medians of {args.pairs}): wall InquiryHub {ours:.1f} s, "
-                      f"yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; CPU (Python + PostgreSQL) "
-                      f"{ours_cpu:.1f} s against {theirs_cpu:.1f} s, ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
+                ours, ours_cpu = (statistics.median(d[f"inquiryhub {what}"]) for d in (walls, cpus))
+                for side in ("yardstick", "same work"):
+                    theirs, theirs_cpu = (statistics.median(d[f"{side} {what}"]) for d in (walls, cpus))
+                    name = "plain-table" if side == "yardstick" else "same-work"
+                    print(f"{args.rows:,} rows, {what} (medians of {args.pairs}), against the {name} yardstick: "
+                          f"wall InquiryHub {ours:.1f} s, yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; "
+                          f"CPU (Python + PostgreSQL) {ours_cpu:.1f} s against {theirs_cpu:.1f} s, "
+                          f"ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
                 xlsx_path = folder / "inquiries.xlsx"
                 write_xlsx(xlsx_path, args.xlsx_rows, "X")
@@ -422,8 +468,8 @@ def main() -> None:
                 with connection.cursor() as cursor:
                     cursor.execute(TRUNCATE)
                     cursor.execute("VACUUM ANALYZE")
-                measure("million", "inquiryhub, 1,000,000 rows, all new", yardstick=False, path=big)
-                measure("million yard", "yardstick, 1,000,000 rows, all new", yardstick=True, path=big)
+                measure("million", "inquiryhub, 1,000,000 rows, all new", path=big)
+                measure("million yard", "yardstick, 1,000,000 rows, all new", side="yardstick", path=big)
                 print(f"1,000,000 rows: ratio {walls['million'][0] / walls['million yard'][0]:.2f}x")
     finally:
         if not args.keep:
