@@ -444,17 +444,18 @@ def main() -> None:
                         measure(f"{side} {what}", f"{pair + 1}. {side}, {what}", side=side)
                         if what == "all new" and side != "yardstick" and pair == 0:
                             written[side] = table_counts(connection)
-            print()
-            print("rows written, all new:", "; ".join(f"{side}: {counts}" for side, counts in written.items()))
-            for what in ("all new", "same file again"):
-                ours, ours_cpu = (statistics.median(d[f"inquiryhub {what}"]) for d in (walls, cpus))
-                for side in ("yardstick", "same work"):
-                    theirs, theirs_cpu = (statistics.median(d[f"{side} {what}"]) for d in (walls, cpus))
-                    name = "plain-table" if side == "yardstick" else "same-work"
-                    print(f"{args.rows:,} rows, {what} (medians of {args.pairs}), against the {name} yardstick: "
-                          f"wall InquiryHub {ours:.1f} s, yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; "
-                          f"CPU (Python + PostgreSQL) {ours_cpu:.1f} s against {theirs_cpu:.1f} s, "
-                          f"ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
+            if args.pairs:
+                print()
+                print("rows written, all new:", "; ".join(f"{side}: {counts}" for side, counts in written.items()))
+                for what in ("all new", "same file again"):
+                    ours, ours_cpu = (statistics.median(d[f"inquiryhub {what}"]) for d in (walls, cpus))
+                    for side in ("yardstick", "same work"):
+                        theirs, theirs_cpu = (statistics.median(d[f"{side} {what}"]) for d in (walls, cpus))
+                        name = "plain-table" if side == "yardstick" else "same-work"
+                        print(f"{args.rows:,} rows, {what} (medians of {args.pairs}), against the {name} yardstick: "
+                              f"wall InquiryHub {ours:.1f} s, yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; "
+                              f"CPU (Python + PostgreSQL) {ours_cpu:.1f} s against {theirs_cpu:.1f} s, "
+                              f"ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
                 xlsx_path = folder / "inquiries.xlsx"
                 write_xlsx(xlsx_path, args.xlsx_rows, "X")
@@ -470,7 +471,13 @@ def main() -> None:
                     cursor.execute("VACUUM ANALYZE")
                 measure("million", "inquiryhub, 1,000,000 rows, all new", path=big)
                 measure("million yard", "yardstick, 1,000,000 rows, all new", side="yardstick", path=big)
-                print(f"1,000,000 rows: ratio {walls['million'][0] / walls['million yard'][0]:.2f}x")
+                with connection.cursor() as cursor:
+                    cursor.execute(TRUNCATE)
+                    cursor.execute("VACUUM ANALYZE")
+                measure("million same", "same work, 1,000,000 rows, all new", side="same work", path=big)
+                ours = walls["million"][0]
+                print(f"1,000,000 rows: ratio {ours / walls['million yard'][0]:.2f}x to the plain-table yardstick, "
+                      f"{ours / walls['million same'][0]:.2f}x to the same-work one")  # fmt: skip
     finally:
         if not args.keep:
             connection.creation.destroy_test_db(bench_db, verbosity=0)
