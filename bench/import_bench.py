@@ -170,15 +170,10 @@ def write_setup(folder: Path) -> tuple[Path, Path]:
 # One measured import, in a process of its own
 
 
-def child(path: str, sheet: str) -> None:
-    import django
-
-    django.setup()
-    from django.core.files import File
+def measured(work) -> None:
+    """Run `work()` (it returns status, rows, …) and print it with the wall and CPU time it took, the
+    PostgreSQL backend's CPU time and this process's peak memory, as one JSON line."""
     from django.db import connection
-
-    from inquiries.models import ImportJob
-    from inquiries.services import import_job_create, workbook_import
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
@@ -186,34 +181,42 @@ def child(path: str, sheet: str) -> None:
     backend_before = backend_cpu(backend)
     cpu_before = time.process_time()
     started = time.perf_counter()
-    with open(path, "rb") as f:
-        job = import_job_create(
-            file=File(f, name=Path(path).name),
-            original_name=Path(path).name,
-            by=None,
-            sheet=sheet,
-            origin=ImportJob.Origin.COMMAND,
-        )
-    result = workbook_import(job_id=job.pk)
+    figures = work()
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_before
     db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {
-                "status": result.job.status,
-                "error": result.job.error_text,
-                "rows": result.job.done_rows,
-                "wall": wall,
-                "cpu": cpu,
-                "db_cpu": db_cpu,
-                "load": os.getloadavg()[0],
-                "rss_mb": rss_mb,
-                "sheets": {s.kind: [s.created, s.updated, s.unchanged, s.rejected] for s in result.sheets},
-            }
-        )
-    )
+    print(json.dumps({**figures, "wall": wall, "cpu": cpu, "db_cpu": db_cpu, "load": os.getloadavg()[0],
+                      "rss_mb": rss_mb}))  # fmt: skip
+
+
+def child(path: str, sheet: str) -> None:
+    import django
+
+    django.setup()
+    from django.core.files import File
+
+    from inquiries.models import ImportJob
+    from inquiries.services import import_job_create, workbook_import
+
+    def work() -> dict:
+        with open(path, "rb") as f:
+            job = import_job_create(
+                file=File(f, name=Path(path).name),
+                original_name=Path(path).name,
+                by=None,
+                sheet=sheet,
+                origin=ImportJob.Origin.COMMAND,
+            )
+        result = workbook_import(job_id=job.pk)
+        return {
+            "status": result.job.status,
+            "error": result.job.error_text,
+            "rows": result.job.done_rows,
+            "sheets": {s.kind: [s.created, s.updated, s.unchanged, s.rejected] for s in result.sheets},
+        }
+
+    measured(work)
 
 
 YARD_COLUMNS = [
@@ -241,32 +244,25 @@ def yardstick_child(path: str) -> None:
     django.setup()
     from django.db import connection, transaction
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-    backend_before = backend_cpu(backend)
-    cpu_before = time.process_time()
-    started = time.perf_counter()
     names = [name for name, _kind in YARD_COLUMNS]
     casts = ", ".join(f"NULLIF({name}, '')::{kind}" for name, kind in YARD_COLUMNS)
     changed = " OR ".join(f"y.{n} IS DISTINCT FROM EXCLUDED.{n}" for n in names[2:])
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
-        cursor.execute(f"CREATE TEMP TABLE yard_stage ({', '.join(f'{n} text' for n in names)}) ON COMMIT DROP")
-        with open(path, encoding="utf-8-sig") as f:
-            cursor.copy_expert("COPY yard_stage FROM STDIN WITH (FORMAT csv, HEADER true)", f)
-        cursor.execute(
-            f"INSERT INTO yard_inquiry AS y ({', '.join(names)}) SELECT {casts} FROM yard_stage "
-            f"ON CONFLICT (account, external_id) DO UPDATE SET "
-            + ", ".join(f"{n} = EXCLUDED.{n}" for n in names[2:])
-            + f" WHERE {changed}"
-        )
-        rows = cursor.rowcount
-    wall = time.perf_counter() - started
-    db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
-    print(json.dumps({"status": "done", "rows": rows, "wall": wall, "cpu": time.process_time() - cpu_before,
-                      "db_cpu": db_cpu, "load": os.getloadavg()[0],
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
+
+    def work() -> dict:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+            cursor.execute(f"CREATE TEMP TABLE yard_stage ({', '.join(f'{n} text' for n in names)}) ON COMMIT DROP")
+            with open(path, encoding="utf-8-sig") as f:
+                cursor.copy_expert("COPY yard_stage FROM STDIN WITH (FORMAT csv, HEADER true)", f)
+            cursor.execute(
+                f"INSERT INTO yard_inquiry AS y ({', '.join(names)}) SELECT {casts} FROM yard_stage "
+                f"ON CONFLICT (account, external_id) DO UPDATE SET "
+                + ", ".join(f"{n} = EXCLUDED.{n}" for n in names[2:])
+                + f" WHERE {changed}"
+            )
+            return {"status": "done", "rows": cursor.rowcount}
+
+    measured(work)
 
 
 def samework_child(path: str) -> None:
@@ -280,19 +276,12 @@ def samework_child(path: str) -> None:
     from accounts.models import CompanySettings
 
     hours = CompanySettings.load().reply_deadline_hours
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-    backend_before = backend_cpu(backend)
-    cpu_before = time.process_time()
-    started = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        rows = import_samework.run(cursor, path, reply_deadline_hours=hours)
-    wall = time.perf_counter() - started
-    db_cpu = backend_cpu(backend) - backend_before if backend_before is not None else None
-    print(json.dumps({"status": "done", "rows": rows, "wall": wall, "cpu": time.process_time() - cpu_before,
-                      "db_cpu": db_cpu, "load": os.getloadavg()[0],
-                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))  # fmt: skip
+
+    def work() -> dict:
+        with transaction.atomic(), connection.cursor() as cursor:
+            return {"status": "done", "rows": import_samework.run(cursor, path, reply_deadline_hours=hours)}
+
+    measured(work)
 
 
 def backend_cpu(pid: int) -> float | None:
