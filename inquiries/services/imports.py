@@ -24,7 +24,7 @@ from accounts.models import Notification, User
 
 from .. import alerts, tasks
 from ..buyers import buyers_match_inquiries
-from ..importing import mappings
+from ..importing import bulk_sql, mappings
 from ..importing import sheets as importers
 from ..importing.parsers import SHEETS, sheet_kind, sheet_names_hint
 from ..importing.readers import NeedsMapping, UnreadableFile, open_workbook
@@ -318,10 +318,7 @@ def _import_batch(job: ImportJob, result: ImportResult, summary: SheetSummary, i
             with connection.cursor() as cursor:
                 # Two imports of overlapping files take turns per batch instead of colliding on keys.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
-                # The batch and the job's progress commit together, so a commit lost in a crash
-                # of the database server is a batch the resumed job does again: no need to wait
-                # for the disk at each batch.
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            bulk_sql.batch_settings()
         outcome = importer.import_rows(rows) if rows else None
         if outcome is not None:
             ImportRejectedRow.objects.bulk_create(
