@@ -22,15 +22,21 @@ MAX_PAGE = 1_000_000
 
 
 class DateTimeColumn(tables.DateTimeColumn):
-    """django-tables2's DateTimeColumn, writing the same text as its `{{ value|date:format }}`
-    template (local time, Django's date format) without compiling that template for every cell."""
+    """django-tables2's DateTimeColumn, writing the same text as its template
+    `{{ value|date:format|default:default }}` (local time, Django's date format, the column's
+    default for no date) without compiling that template for every cell."""
 
     def __init__(self, format, **kwargs):
         super().__init__(format=format, **kwargs)
         self.format = format
 
-    def render(self, value):
-        return dateformat.format(timezone.template_localtime(value), self.format)
+    def render(self, value, bound_column):
+        if value in (None, ""):
+            return bound_column.default
+        try:
+            return dateformat.format(timezone.template_localtime(value), self.format) or bound_column.default
+        except AttributeError:  # not a date: the date filter writes nothing
+            return bound_column.default
 
 
 class BaseTable(tables.Table):
