@@ -55,21 +55,27 @@ class BaseTable(tables.Table):
     def body(self):
         """The page's rows as (row, its cells' HTML), for templates that write the cells themselves.
 
-        The same cells as django-tables2's `{% for column, cell in row.items %}<td …>{{ cell }}</td>`,
-        but each column's attributes, accessor, choice labels and render method are looked up once
-        per page instead of once per cell, and the cells are joined here rather than by a template
-        loop: both were most of a 50-row list's time (bench/RESULTS.md, "operations' lists")."""
-        writers = [(column.attrs["td"].as_html(), cell_writer(self, column)) for column in self.columns]
+        The cells django-tables2's own table template writes (`<td {{ column.attrs.td.as_html }}>
+        {{ cell }}</td>` for each of row.items), but each column's attributes, accessor, choice
+        labels and render method are looked up once per page instead of once per cell, and the
+        cells are joined here rather than by a template loop: both were most of a 50-row list's
+        time (bench/RESULTS.md, "Operations' lists")."""
+        writers = [
+            (column.attrs["td"].as_html(), cell_writer(self, column), column.localize) for column in self.columns
+        ]
         for row in self.paginated_rows:
-            cells = "".join(f"<td {attrs}>{as_text(write(row))}</td>" for attrs, write in writers)
+            cells = "".join(f"<td {attrs}>{as_text(write(row), localize)}</td>" for attrs, write, localize in writers)
             yield row, mark_safe(cells)  # noqa: S308 - attributes from as_html, each cell escaped by as_text
 
 
-def as_text(value) -> str:
-    """A cell's value as the template engine writes `{{ value }}`: in local time, localized, escaped."""
+def as_text(value, localize=None) -> str:
+    """A cell as django-tables2's template writes it by the column's localize (None: `{{ cell }}`,
+    True: `{{ cell|localize }}`, False: `{{ cell|unlocalize }}`): in local time, localized, escaped."""
     if type(value) is str:  # most cells: escaped as conditional_escape would, without its lazy wrapper
         return html.escape(value)
-    return conditional_escape(formats.localize(timezone.template_localtime(value)))
+    if localize is None:  # the filters take the value as it is; a bare variable is shown in local time
+        value = timezone.template_localtime(value)
+    return conditional_escape(formats.localize(value, use_l10n=localize))
 
 
 def cell_writer(table, bound_column):

@@ -16,9 +16,9 @@ from tests.factories import AccountFactory, InquiryFactory, SubAccountFactory
 
 # django-tables2's own way: row.items, one template variable per cell.
 REFERENCE = Template(
-    "{% for row in table.paginated_rows %}"
-    "{% for column, cell in row.items %}<td {{ column.attrs.td.as_html }}>{{ cell }}</td>{% endfor %}\n"
-    "{% endfor %}"
+    "{% load l10n %}{% for row in table.paginated_rows %}{% for column, cell in row.items %}"
+    "<td {{ column.attrs.td.as_html }}>{% if column.localize == None %}{{ cell }}{% elif column.localize %}"
+    "{{ cell|localize }}{% else %}{{ cell|unlocalize }}{% endif %}</td>{% endfor %}\n{% endfor %}"
 )
 
 
@@ -74,6 +74,9 @@ class Plain(BaseTable):
     amount = tables.Column()
     when = tables.Column()
     on = DateTimeColumn(format="Y-m-d H:i", accessor="when")
+    localized = tables.Column(accessor="when", localize=True)
+    unlocalized = tables.Column(accessor="when", localize=False)
+    amount_as_is = tables.Column(accessor="amount", localize=False)
 
     def render_amount(self, value, record):
         return f"{value} {record['currency']}"
