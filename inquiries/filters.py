@@ -10,14 +10,12 @@ import django_filters
 import pycountry
 from django import forms
 from django.db.models import Q
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils import timezone, translation
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
+from inquiryhub.forms import FastSelect
 
 from .models import Inquiry, InquiryState, Source
 from .selectors import accounts_with_inquiries_of, countries_in_data, inquiries_for_user
@@ -86,36 +84,21 @@ def _countries_for(user) -> list[tuple[str, str]]:
     return country_choices_for(countries_in_data(user))
 
 
-def _option_flag(value, label, chosen) -> str:
-    if (value, label) == COUNTRY_SEPARATOR:
-        return mark_safe(" disabled")
-    return mark_safe(" selected") if str(value) in chosen else ""
-
-
-class FastSelect(forms.Select):
-    """A select written in one pass instead of one template per option: the country list has 249
-    options, and Django's per-option templates cost 15 ms a page."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        final = self.build_attrs(self.attrs, attrs)
-        final["name"] = name
-        values = value if isinstance(value, (list, tuple)) else [value]
-        chosen = {"" if v is None else str(v) for v in values}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((v, _option_flag(v, label, chosen), label) for v, label in self.choices),
-        )
-        return format_html("<select{}>{}</select>", flatatt(final), options)
-
-
 class InquiryFilter(django_filters.FilterSet):
     account = django_filters.ModelChoiceFilter(
-        queryset=Account.objects.order_by("code"), label=_("Account"), empty_label=_("All accounts")
+        queryset=Account.objects.order_by("code"),
+        label=_("Account"),
+        empty_label=_("All accounts"),
+        widget=FastSelect,
     )
-    source = django_filters.ChoiceFilter(choices=Source.choices, label=_("Source"), empty_label=_("All sources"))
+    source = django_filters.ChoiceFilter(
+        choices=Source.choices, label=_("Source"), empty_label=_("All sources"), widget=FastSelect
+    )
     country = django_filters.ChoiceFilter(
-        choices=country_choices, label=_("Country"), empty_label=_("All countries"), widget=FastSelect
+        choices=country_choices,
+        label=_("Country"),
+        empty_label=_("All countries"),
+        widget=FastSelect(disabled=[COUNTRY_SEPARATOR]),
     )
     product = django_filters.CharFilter(
         field_name="product",
@@ -134,8 +117,11 @@ class InquiryFilter(django_filters.FilterSet):
         empty_label=_("Everyone"),
         null_label=_("Unassigned"),
         null_value="none",
+        widget=FastSelect,
     )
-    state = django_filters.ChoiceFilter(choices=STATE_CHOICES, label=_("State"), empty_label=_("All states"))
+    state = django_filters.ChoiceFilter(
+        choices=STATE_CHOICES, label=_("State"), empty_label=_("All states"), widget=FastSelect
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", label=_("Past the reply deadline"), widget=forms.CheckboxInput
     )

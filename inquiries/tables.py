@@ -1,17 +1,22 @@
 """The inquiry tables: the list everyone shares and operations' unassigned queue."""
 
 import django_tables2 as tables
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from inquiryhub.tables import BaseTable
+from inquiryhub.tables import BaseTable, DateTimeColumn
 
 from .filters import country_name
 from .importing.parsers import sheet_label
 from .models import ImportJob, ImportRejectedRow, Inquiry, InquiryState
+
+# Where the inquiry's id goes in its page's address, reversed once a page (a number no id reaches).
+ID_MARK = 987654321987654321
 
 # Columns a phone can do without; the table scrolls sideways for the rest.
 WIDE = {"th": {"class": "wide-only"}, "td": {"class": "wide-only"}}
@@ -46,7 +51,7 @@ class PickColumn(tables.Column):
 
 class InquiryTable(BaseTable):
     pick = PickColumn()
-    received_at = tables.DateTimeColumn(
+    received_at = DateTimeColumn(
         format="Y-m-d H:i",
         verbose_name=_("Received"),
         order_by=("received_at", "id"),
@@ -85,18 +90,20 @@ class InquiryTable(BaseTable):
         super().__init__(*args, **kwargs)
         self.now = timezone.now()
 
-    def body(self):
-        """The page's rows as (row, [(td attributes, cell), ...]); each column's attributes are
-        built once per page rather than once per cell, which halves the table's rendering time."""
-        columns = [(column.name, column.attrs["td"].as_html()) for column in self.columns]
-        for row in self.paginated_rows:
-            yield row, [(attrs, row.get_cell(name)) for name, attrs in columns]
-
     def render_external_id(self, record, value):
         subject = record.subject or ""
         if len(subject) > 60:
             subject = subject[:58] + "…"
-        return format_html('<a href="{}">{}</a><span class="sub">{}</span>', record.get_absolute_url(), value, subject)
+        url = self.inquiry_url(record.pk)
+        return format_html('<a href="{}">{}</a><span class="sub">{}</span>', url, value, subject)
+
+    def inquiry_url(self, pk: int) -> str:
+        """The inquiry's page, as its get_absolute_url gives it, with the URL reversed once a page."""
+        return self._inquiry_url_pattern.replace(str(ID_MARK), str(pk))
+
+    @cached_property
+    def _inquiry_url_pattern(self) -> str:
+        return reverse("inquiries:detail", args=[ID_MARK])
 
     def render_country(self, value):
         return format_html('<span title="{}">{}</span>', country_name(value), value)
@@ -108,14 +115,19 @@ class InquiryTable(BaseTable):
 
     def render_owner(self, record):
         if record.owner_id is None:
-            return format_html('<span class="muted">{}</span>', gettext("Unassigned"))
+            return self._unassigned
         return record.owner.label
+
+    @cached_property
+    def _unassigned(self) -> str:
+        return format_html('<span class="muted">{}</span>', gettext("Unassigned"))
 
     def value_owner(self, record):
         return record.owner.label if record.owner_id else ""
 
-    def render_state(self, record):
-        badge = format_html('<span class="state state-{}">{}</span>', record.state, record.get_state_display())
+    def render_state(self, record, value):
+        # value: the state's label, as django-tables2 reads a field with choices
+        badge = format_html('<span class="state state-{}">{}</span>', record.state, value)
         if (
             record.state == InquiryState.NEW
             and record.owner_id
@@ -145,7 +157,7 @@ class QueueTable(InquiryTable):
         empty_values=(),
     )
 
-    received_at = tables.DateTimeColumn(
+    received_at = DateTimeColumn(
         format="Y-m-d H:i",
         verbose_name=_("Received"),
         order_by=("received_at", "id"),
@@ -180,7 +192,7 @@ PHONE_HIDDEN = {"th": {"class": "hide-phone"}, "td": {"class": "hide-phone"}}
 class ImportJobTable(BaseTable):
     id = tables.Column(verbose_name="#", linkify=True, attrs=PHONE_HIDDEN)
     original_name = tables.Column(verbose_name=_("File"), linkify=True)
-    created_at = tables.DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
+    created_at = DateTimeColumn(verbose_name=_("When"), format="Y-m-d H:i")
     created_by = tables.Column(verbose_name=_("By"), default=_("Command line"), attrs=PHONE_HIDDEN)
     status = tables.TemplateColumn(
         '<span class="state import-{{ record.status }}">{{ record.get_status_display }}</span>',

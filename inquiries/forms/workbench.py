@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import HandOverForm
 from accounts.models import User
+from inquiryhub.forms import FastSelect
 
 from ..models import (
     AllocationRoute,
@@ -46,7 +47,7 @@ REASON_SUGGESTIONS = [
 class AllocateForm(forms.Form):
     """Allocate the ticked rows, or everything matching the list's filter."""
 
-    salesperson = SalespersonChoiceField()
+    salesperson = SalespersonChoiceField(widget=FastSelect)
     note = forms.CharField(
         label=_("Reason"),
         max_length=500,
