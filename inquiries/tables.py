@@ -139,7 +139,7 @@ class InquiryTable(BaseTable):
                 return format_html(
                     '{} <span class="overdue" title="{}">{}</span>',
                     badge,
-                    record.reply_due_at.strftime("%Y-%m-%d %H:%M"),
+                    timezone.localtime(record.reply_due_at).strftime("%Y-%m-%d %H:%M"),  # the company's zone
                     gettext("%(time)s late") % {"time": late},
                 )
             left = timesince(self.now, record.reply_due_at, depth=1)

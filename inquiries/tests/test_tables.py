@@ -72,7 +72,8 @@ def test_unassigned_and_overdue_rows_say_so_and_empty_cells_show_a_dash(cast, cl
     assert waiting_cells[5] == "—"  # no country
     assert waiting_cells[6] == f'<span title="{"P" * 45}">{"P" * 38}…</span>'
     assert waiting_cells[8:] == ['<span class="muted">未分配</span>', '<span class="state state-new">待回复</span>']
-    due = late.reply_due_at.strftime("%Y-%m-%d %H:%M")
+    # The deadline on hover is in the company's zone, as every time on the page (it was UTC).
+    due = late.reply_due_at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
     assert cells_of_row(html, late.pk)[8:] == [
         "业务B",
         f'<span class="state state-new">待回复</span> <span class="overdue" title="{due}">已超时 3\xa0小时</span>',
