@@ -12,7 +12,9 @@ The yardstick is the best plain SQL for loading that file: COPY of the csv into 
 table, then one INSERT … ON CONFLICT DO UPDATE … WHERE changed into a plainly indexed table of
 the same columns (primary key, the unique (account, inquiry number), the time received), in one
 transaction. Each measured run is a process of its own, so that its peak memory is its own.
-Medians of the pairs and their ratio are printed. --xlsx-rows N adds one xlsx import of N rows,
+Medians of the pairs and their ratio are printed. --xlsx-rows N adds --xlsx-pairs pairs (default 2)
+of one import of N rows as xlsx and one of the same rows as csv, interleaved on emptied tables,
+with the ratio xlsx/csv and each side's peak RSS (--pairs 0 runs only those),
 --million one import of 1,000,000 csv rows (with its peak RSS) and its yardstick.
 The database is a fresh one named after DATABASE_URL's with a `bench_` prefix, dropped at the end.
 Floor (issue 15): InquiryHub ≤ 3× the yardstick; goal ≤ 2.5× (new) and ≤ 2× (unchanged).
@@ -110,11 +112,11 @@ def _cell(value):
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
 
 
-def write_csv(path: Path, count: int, prefix: str) -> None:
+def write_csv(path: Path, count: int, prefix: str, seed: int = 42) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
-        for row in inquiry_rows(count, prefix=prefix):
+        for row in inquiry_rows(count, prefix=prefix, seed=seed):
             writer.writerow([_cell(v) for v in row])
 
 
@@ -129,6 +131,9 @@ def write_plain_csv(path: Path, count: int, prefix: str) -> None:
             writer.writerow([_cell(v) for v in row[:PLAIN_COLUMNS]])
 
 
+XLSX_SEED = 7
+
+
 def write_xlsx(path: Path, count: int, prefix: str) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -136,7 +141,7 @@ def write_xlsx(path: Path, count: int, prefix: str) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("询盘")
     sheet.append(HEADER)
-    for row in inquiry_rows(count, prefix=prefix, seed=7):
+    for row in inquiry_rows(count, prefix=prefix, seed=XLSX_SEED):
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)
@@ -309,11 +314,38 @@ TRUNCATE = (
 )
 
 
+def xlsx_against_csv(folder: Path, rows: int, pairs: int, connection, measure) -> None:
+    """The same rows as xlsx and as csv, each imported on emptied tables, interleaved; medians and ratio."""
+    started = time.perf_counter()
+    xlsx_path, same_csv = folder / "inquiries.xlsx", folder / "same_rows.csv"
+    write_xlsx(xlsx_path, rows, "X")
+    write_csv(same_csv, rows, "X", seed=XLSX_SEED)
+    print(f"generated the same {rows:,} rows as xlsx ({xlsx_path.stat().st_size / 1e6:.1f} MB) and csv "
+          f"({same_csv.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    walls: dict[str, list[float]] = {"xlsx": [], "csv": []}
+    rss: dict[str, list[float]] = {"xlsx": [], "csv": []}
+    for pair in range(pairs):
+        sides = [("xlsx", xlsx_path, ""), ("csv", same_csv, "inquiries")]
+        for side, path, sheet in sides if pair % 2 == 0 else sides[::-1]:
+            with connection.cursor() as cursor:
+                cursor.execute(TRUNCATE)
+                cursor.execute("VACUUM ANALYZE")
+            figures = measure(f"same rows {side}", f"{pair + 1}. {side}, {rows:,} rows, all new", yardstick=False,
+                              path=path, sheet=sheet)  # fmt: skip
+            walls[side].append(figures["wall"])
+            rss[side].append(figures["rss_mb"])
+    xlsx_wall, csv_wall = statistics.median(walls["xlsx"]), statistics.median(walls["csv"])
+    print(f"{rows:,} rows, xlsx against csv of the same rows (medians of {pairs}): xlsx {xlsx_wall:.1f} s, "
+          f"csv {csv_wall:.1f} s, ratio {xlsx_wall / csv_wall:.2f}x (goal <= 2x); peak RSS xlsx "
+          f"{max(rss['xlsx']):.0f} MB, csv {max(rss['csv']):.0f} MB")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="csv inquiry rows (default 100,000)")
     parser.add_argument("--pairs", type=int, default=3, help="interleaved pairs (default 3)")
-    parser.add_argument("--xlsx-rows", type=int, default=0, help="one xlsx import of this many rows (default none)")
+    parser.add_argument("--xlsx-rows", type=int, default=0, help="xlsx against csv, this many rows (default none)")
+    parser.add_argument("--xlsx-pairs", type=int, default=2, help="interleaved xlsx/csv pairs (default 2)")
     parser.add_argument("--million", action="store_true", help="one import of 1,000,000 csv rows and its yardstick")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -383,13 +415,16 @@ def main() -> None:
             walls: dict[str, list[float]] = {}
             cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
 
-            def measure(key: str, label: str, *, yardstick: bool, path: Path = csv_path) -> None:
-                figures = run_child(path, "inquiries", env, yardstick=yardstick)
+            def measure(
+                key: str, label: str, *, yardstick: bool, path: Path = csv_path, sheet: str = "inquiries"
+            ) -> dict:
+                figures = run_child(path, sheet, env, yardstick=yardstick)
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 walls.setdefault(key, []).append(figures["wall"])
                 cpus.setdefault(key, []).append(figures["cpu"] + (figures["db_cpu"] or 0.0))
                 print(line(label, figures), flush=True)
+                return figures
 
             for pair in range(args.pairs):
                 with connection.cursor() as cursor:
@@ -401,7 +436,7 @@ def main() -> None:
                     for side, yardstick in sides if pair % 2 == 0 else sides[::-1]:
                         measure(f"{side} {what}", f"{pair + 1}. {side}, {what}", yardstick=yardstick)
             print()
-            for what in ("all new", "same file again"):
+            for what in ("all new", "same file again") if args.pairs else ():
                 ours, theirs = (statistics.median(walls[f"{side} {what}"]) for side in ("inquiryhub", "yardstick"))
                 ours_cpu, theirs_cpu = (
                     statistics.median(cpus[f"{side} {what}"]) for side in ("inquiryhub", "yardstick")
@@ -410,12 +445,7 @@ def main() -> None:
                       f"yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; CPU (Python + PostgreSQL) "
                       f"{ours_cpu:.1f} s against {theirs_cpu:.1f} s, ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
-                xlsx_path = folder / "inquiries.xlsx"
-                write_xlsx(xlsx_path, args.xlsx_rows, "X")
-                with connection.cursor() as cursor:
-                    cursor.execute(TRUNCATE)
-                figures = run_child(xlsx_path, "", env)
-                print(line(f"xlsx, {args.xlsx_rows:,} rows, all new", figures))
+                xlsx_against_csv(folder, args.xlsx_rows, args.xlsx_pairs, connection, measure)
             if args.million:
                 big = folder / "million.csv"
                 write_csv(big, 1_000_000, "M")
