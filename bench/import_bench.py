@@ -175,10 +175,14 @@ def write_setup(folder: Path) -> tuple[Path, Path]:
 # One measured import, in a process of its own
 
 
-def child(path: str, sheet: str) -> None:
+def child(path: str, sheet: str, *, openpyxl: bool = False) -> None:
     import django
 
     django.setup()
+    if openpyxl:  # the reader as it was before calamine: every workbook through openpyxl (the "before" side)
+        from inquiries.importing import xlsx
+
+        xlsx._fast_tables = lambda *args: None
     from django.core.files import File
     from django.db import connection
 
@@ -283,9 +287,10 @@ def backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False) -> dict:
+def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False, openpyxl: bool = False) -> dict:
     proc = subprocess.run(
-        [sys.executable, __file__, "--yardstick" if yardstick else "--child", str(path), "--sheet", sheet],
+        [sys.executable, __file__, "--yardstick" if yardstick else "--child", str(path), "--sheet", sheet]
+        + (["--openpyxl"] if openpyxl else []),
         env=env,
         capture_output=True,
         text=True,
@@ -314,30 +319,45 @@ TRUNCATE = (
 )
 
 
-def xlsx_against_csv(folder: Path, rows: int, pairs: int, connection, measure) -> None:
-    """The same rows as xlsx and as csv, each imported on emptied tables, interleaved; medians and ratio."""
+def xlsx_against_csv(folder: Path, rows: int, pairs: int, connection, measure, openpyxl: bool) -> None:
+    """The same rows as xlsx and as csv, each imported on emptied tables, interleaved; medians and ratio.
+
+    With `openpyxl`, each pair also imports the xlsx through openpyxl alone, as the reader did before calamine.
+    """
     started = time.perf_counter()
     xlsx_path, same_csv = folder / "inquiries.xlsx", folder / "same_rows.csv"
     write_xlsx(xlsx_path, rows, "X")
     write_csv(same_csv, rows, "X", seed=XLSX_SEED)
     print(f"generated the same {rows:,} rows as xlsx ({xlsx_path.stat().st_size / 1e6:.1f} MB) and csv "
           f"({same_csv.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")  # fmt: skip
-    walls: dict[str, list[float]] = {"xlsx": [], "csv": []}
-    rss: dict[str, list[float]] = {"xlsx": [], "csv": []}
+    sides = [("xlsx", xlsx_path, ""), ("csv", same_csv, "inquiries")]
+    sides += [("xlsx by openpyxl", xlsx_path, "")] if openpyxl else []
+    walls: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
+    cpus: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
+    rss: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
     for pair in range(pairs):
-        sides = [("xlsx", xlsx_path, ""), ("csv", same_csv, "inquiries")]
         for side, path, sheet in sides if pair % 2 == 0 else sides[::-1]:
             with connection.cursor() as cursor:
                 cursor.execute(TRUNCATE)
                 cursor.execute("VACUUM ANALYZE")
             figures = measure(f"same rows {side}", f"{pair + 1}. {side}, {rows:,} rows, all new", yardstick=False,
-                              path=path, sheet=sheet)  # fmt: skip
+                              path=path, sheet=sheet, openpyxl=side == "xlsx by openpyxl")  # fmt: skip
             walls[side].append(figures["wall"])
+            cpus[side].append(figures["cpu"] + (figures["db_cpu"] or 0.0))
             rss[side].append(figures["rss_mb"])
     xlsx_wall, csv_wall = statistics.median(walls["xlsx"]), statistics.median(walls["csv"])
-    print(f"{rows:,} rows, xlsx against csv of the same rows (medians of {pairs}): xlsx {xlsx_wall:.1f} s, "
-          f"csv {csv_wall:.1f} s, ratio {xlsx_wall / csv_wall:.2f}x (goal <= 2x); peak RSS xlsx "
+    xlsx_cpu, csv_cpu = statistics.median(cpus["xlsx"]), statistics.median(cpus["csv"])
+    print(f"{rows:,} rows, xlsx against csv of the same rows (medians of {pairs}): wall xlsx {xlsx_wall:.1f} s, "
+          f"csv {csv_wall:.1f} s, ratio {xlsx_wall / csv_wall:.2f}x (goal <= 2x); CPU (Python + PostgreSQL) "
+          f"{xlsx_cpu:.1f} s against {csv_cpu:.1f} s, ratio {xlsx_cpu / csv_cpu:.2f}x; peak RSS xlsx "
           f"{max(rss['xlsx']):.0f} MB, csv {max(rss['csv']):.0f} MB")  # fmt: skip
+    if openpyxl:
+        side = "xlsx by openpyxl"
+        before, before_cpu = statistics.median(walls[side]), statistics.median(cpus[side])
+        print(
+            f"the xlsx through openpyxl alone (before): wall {before:.1f} s, ratio to csv {before / csv_wall:.2f}x; "
+            f"CPU {before_cpu:.1f} s, ratio {before_cpu / csv_cpu:.2f}x; peak RSS {max(rss[side]):.0f} MB"
+        )
 
 
 def main() -> None:
@@ -346,6 +366,8 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=3, help="interleaved pairs (default 3)")
     parser.add_argument("--xlsx-rows", type=int, default=0, help="xlsx against csv, this many rows (default none)")
     parser.add_argument("--xlsx-pairs", type=int, default=2, help="interleaved xlsx/csv pairs (default 2)")
+    parser.add_argument("--xlsx-openpyxl", action="store_true", help="each pair also imports the xlsx through openpyxl")
+    parser.add_argument("--openpyxl", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--million", action="store_true", help="one import of 1,000,000 csv rows and its yardstick")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -358,7 +380,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inquiryhub.settings")
     if args.child:
-        child(args.child, args.sheet)
+        child(args.child, args.sheet, openpyxl=args.openpyxl)
         return
     if args.yardstick:
         yardstick_child(args.yardstick)
@@ -416,9 +438,9 @@ def main() -> None:
             cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
 
             def measure(
-                key: str, label: str, *, yardstick: bool, path: Path = csv_path, sheet: str = "inquiries"
+                key: str, label: str, *, yardstick: bool, path: Path = csv_path, sheet: str = "inquiries", **kw
             ) -> dict:
-                figures = run_child(path, sheet, env, yardstick=yardstick)
+                figures = run_child(path, sheet, env, yardstick=yardstick, **kw)
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 walls.setdefault(key, []).append(figures["wall"])
@@ -445,7 +467,7 @@ def main() -> None:
                       f"yardstick {theirs:.1f} s, ratio {ours / theirs:.2f}x; CPU (Python + PostgreSQL) "
                       f"{ours_cpu:.1f} s against {theirs_cpu:.1f} s, ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
-                xlsx_against_csv(folder, args.xlsx_rows, args.xlsx_pairs, connection, measure)
+                xlsx_against_csv(folder, args.xlsx_rows, args.xlsx_pairs, connection, measure, args.xlsx_openpyxl)
             if args.million:
                 big = folder / "million.csv"
                 write_csv(big, 1_000_000, "M")
