@@ -162,6 +162,24 @@ def test_any_time_of_day_in_a_date_cell_comes_out_as_openpyxl_rounds_it(tmp_path
     assert isinstance(fast[0][3][0][1][0], dt.datetime)
 
 
+def test_a_workbook_counting_days_from_1904_reads_the_same(tmp_path, monkeypatch):
+    import openpyxl
+    from openpyxl.utils.datetime import MAC_EPOCH
+
+    book = openpyxl.Workbook()
+    book.epoch = MAC_EPOCH
+    sheet = book.active
+    sheet.title = "inquiries"
+    sheet.append(["inquiry_id", "account", "received_at"])
+    sheet.append(["A1", "cn1", dt.datetime(2024, 3, 5, 14, 30)])
+    sheet["C2"].number_format = "yyyy-mm-dd hh:mm"
+    path = tmp_path / "mac.xlsx"
+    book.save(path)
+    fast = through_calamine(monkeypatch, path)
+    assert fast == through_openpyxl(monkeypatch, path)
+    assert fast[0]["inquiries"][3] == [(2, ("A1", "cn1", dt.datetime(2024, 3, 5, 14, 30)))]
+
+
 def test_a_formula_keeps_its_text_and_its_workbook_is_read_by_openpyxl(tmp_path, monkeypatch):
     path = write_xlsx(tmp_path / "book.xlsx", {"inquiries": [["inquiry_id", "account", "received_at", "buyer_name"]]})
     import openpyxl
@@ -244,6 +262,9 @@ def test_a_workbook_above_the_cells_calamine_may_hold_is_streamed_by_openpyxl(tm
     assert sheets["inquiries"][1] == 40
     monkeypatch.setattr(xlsx, "FAST_MAX_CELLS", 41 * 3)
     assert through_calamine(monkeypatch, path) == (sheets, [])
+    with zipfile.ZipFile(path) as book:
+        monkeypatch.setattr(xlsx, "FAST_MAX_XML_BYTES", book.getinfo(PARTS["sheet"]).file_size - 1)
+    assert not_through_calamine(monkeypatch, path) == (sheets, [])
 
 
 def test_an_unknown_sheet_asks_for_the_same_mapping_either_way(tmp_path, monkeypatch):
