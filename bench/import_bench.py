@@ -6,16 +6,22 @@ The data: a company's ledger, 100,000 csv rows (--rows) with history (80% alloca
 40% rated, 8% won), in random order of the time received, as an export leaves them. The team and
 the accounts they name are imported first (not measured).
 
-Each pair, on emptied tables: InquiryHub imports the file (all new), the yardstick loads it;
-then both take the same file again (all unchanged). Which side goes first alternates by pair.
-The yardstick is the best plain SQL for loading that file: COPY of the csv into a temporary
-table, then one INSERT … ON CONFLICT DO UPDATE … WHERE changed into a plainly indexed table of
-the same columns (primary key, the unique (account, inquiry number), the time received), in one
-transaction. Each measured run is a process of its own, so that its peak memory is its own.
-Medians of the pairs and their ratio are printed. --xlsx-rows N adds one xlsx import of N rows,
---million one import of 1,000,000 csv rows (with its peak RSS) and its yardstick.
+Three sides, each on emptied tables, taking turns to go first: InquiryHub imports the file (all
+new), then the same file again (all unchanged); so does each yardstick.
+- The plain-table yardstick (the one issue 15 names): COPY of the csv into a temporary table,
+  then one INSERT … ON CONFLICT DO UPDATE … WHERE changed into a plainly indexed table of the
+  same columns (primary key, the unique (account, inquiry number), the time received).
+- The same-work yardstick (bench/import_samework.py): the import's own work in hand-written SQL,
+  every row checked, then the same rows into the product's own tables, indexes and foreign keys.
+The rows each side wrote are printed, then the medians and InquiryHub's ratio to each.
+Each measured run is a process of its own, so that its peak memory is its own.
+--xlsx-rows N adds --xlsx-pairs pairs (default 2) of one import of N rows as xlsx and one of the
+same rows as csv, interleaved on emptied tables, with the ratio xlsx/csv and each side's peak RSS
+(--pairs 0 runs only the extra measurements); --million one import of 1,000,000 csv rows (with
+its peak RSS) and both yardsticks.
 The database is a fresh one named after DATABASE_URL's with a `bench_` prefix, dropped at the end.
-Floor (issue 15): InquiryHub ≤ 3× the yardstick; goal ≤ 2.5× (new) and ≤ 2× (unchanged).
+Floor (issue 15): InquiryHub ≤ 3× the yardstick (measured against the same-work one, see
+docs/decisions.md "Set-based import"); goal ≤ 2.5× (new) and ≤ 2× (unchanged).
 """
 
 from __future__ import annotations
@@ -110,11 +116,11 @@ def _cell(value):
     return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, dt.datetime) else value
 
 
-def write_csv(path: Path, count: int, prefix: str) -> None:
+def write_csv(path: Path, count: int, prefix: str, seed: int = 42) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
-        for row in inquiry_rows(count, prefix=prefix):
+        for row in inquiry_rows(count, prefix=prefix, seed=seed):
             writer.writerow([_cell(v) for v in row])
 
 
@@ -129,6 +135,9 @@ def write_plain_csv(path: Path, count: int, prefix: str) -> None:
             writer.writerow([_cell(v) for v in row[:PLAIN_COLUMNS]])
 
 
+XLSX_SEED = 7
+
+
 def write_xlsx(path: Path, count: int, prefix: str) -> None:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -136,7 +145,7 @@ def write_xlsx(path: Path, count: int, prefix: str) -> None:
     book = Workbook(write_only=True)
     sheet = book.create_sheet("询盘")
     sheet.append(HEADER)
-    for row in inquiry_rows(count, prefix=prefix, seed=7):
+    for row in inquiry_rows(count, prefix=prefix, seed=XLSX_SEED):
         cells = []
         for value in row:
             cell = WriteOnlyCell(sheet, value=value)
@@ -190,10 +199,14 @@ def measured(work) -> None:
                       "rss_mb": rss_mb}))  # fmt: skip
 
 
-def child(path: str, sheet: str) -> None:
+def child(path: str, sheet: str, *, openpyxl: bool = False) -> None:
     import django
 
     django.setup()
+    if openpyxl:  # the reader as it was before calamine: every workbook through openpyxl (the "before" side)
+        from inquiries.importing import xlsx
+
+        xlsx._fast_tables = lambda *args: None
     from django.core.files import File
 
     from inquiries.models import ImportJob
@@ -293,10 +306,12 @@ def backend_cpu(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run_child(path: Path, sheet: str, env: dict, *, yardstick: bool = False, samework: bool = False) -> dict:
+def run_child(
+    path: Path, sheet: str, env: dict, *, yardstick: bool = False, samework: bool = False, openpyxl: bool = False
+) -> dict:
     mode = "--samework" if samework else "--yardstick" if yardstick else "--child"
     proc = subprocess.run(
-        [sys.executable, __file__, mode, str(path), "--sheet", sheet],
+        [sys.executable, __file__, mode, str(path), "--sheet", sheet] + (["--openpyxl"] if openpyxl else []),
         env=env,
         capture_output=True,
         text=True,
@@ -336,11 +351,55 @@ def table_counts(connection) -> dict[str, int]:
         return {name.split("_", 1)[1]: count for name, count in cursor.fetchall()}
 
 
+def xlsx_against_csv(folder: Path, rows: int, pairs: int, connection, measure, openpyxl: bool) -> None:
+    """The same rows as xlsx and as csv, each imported on emptied tables, interleaved; medians and ratio.
+
+    With `openpyxl`, each pair also imports the xlsx through openpyxl alone, as the reader did before calamine.
+    """
+    started = time.perf_counter()
+    xlsx_path, same_csv = folder / "inquiries.xlsx", folder / "same_rows.csv"
+    write_xlsx(xlsx_path, rows, "X")
+    write_csv(same_csv, rows, "X", seed=XLSX_SEED)
+    print(f"generated the same {rows:,} rows as xlsx ({xlsx_path.stat().st_size / 1e6:.1f} MB) and csv "
+          f"({same_csv.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f} s")  # fmt: skip
+    sides = [("xlsx", xlsx_path, ""), ("csv", same_csv, "inquiries")]
+    sides += [("xlsx by openpyxl", xlsx_path, "")] if openpyxl else []
+    walls: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
+    cpus: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
+    rss: dict[str, list[float]] = {side: [] for side, _path, _sheet in sides}
+    for pair in range(pairs):
+        for side, path, sheet in sides if pair % 2 == 0 else sides[::-1]:
+            with connection.cursor() as cursor:
+                cursor.execute(TRUNCATE)
+                cursor.execute("VACUUM ANALYZE")
+            figures = measure(f"same rows {side}", f"{pair + 1}. {side}, {rows:,} rows, all new", path=path,
+                              sheet=sheet, openpyxl=side == "xlsx by openpyxl")  # fmt: skip
+            walls[side].append(figures["wall"])
+            cpus[side].append(figures["cpu"] + (figures["db_cpu"] or 0.0))
+            rss[side].append(figures["rss_mb"])
+    xlsx_wall, csv_wall = statistics.median(walls["xlsx"]), statistics.median(walls["csv"])
+    xlsx_cpu, csv_cpu = statistics.median(cpus["xlsx"]), statistics.median(cpus["csv"])
+    print(f"{rows:,} rows, xlsx against csv of the same rows (medians of {pairs}): wall xlsx {xlsx_wall:.1f} s, "
+          f"csv {csv_wall:.1f} s, ratio {xlsx_wall / csv_wall:.2f}x (goal <= 2x); CPU (Python + PostgreSQL) "
+          f"{xlsx_cpu:.1f} s against {csv_cpu:.1f} s, ratio {xlsx_cpu / csv_cpu:.2f}x; peak RSS xlsx "
+          f"{max(rss['xlsx']):.0f} MB, csv {max(rss['csv']):.0f} MB")  # fmt: skip
+    if openpyxl:
+        side = "xlsx by openpyxl"
+        before, before_cpu = statistics.median(walls[side]), statistics.median(cpus[side])
+        print(
+            f"the xlsx through openpyxl alone (before): wall {before:.1f} s, ratio to csv {before / csv_wall:.2f}x; "
+            f"CPU {before_cpu:.1f} s, ratio {before_cpu / csv_cpu:.2f}x; peak RSS {max(rss[side]):.0f} MB"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=100_000, help="csv inquiry rows (default 100,000)")
     parser.add_argument("--pairs", type=int, default=3, help="interleaved pairs (default 3)")
-    parser.add_argument("--xlsx-rows", type=int, default=0, help="one xlsx import of this many rows (default none)")
+    parser.add_argument("--xlsx-rows", type=int, default=0, help="xlsx against csv, this many rows (default none)")
+    parser.add_argument("--xlsx-pairs", type=int, default=2, help="interleaved xlsx/csv pairs (default 2)")
+    parser.add_argument("--xlsx-openpyxl", action="store_true", help="each pair also imports the xlsx through openpyxl")
+    parser.add_argument("--openpyxl", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--million", action="store_true", help="one import of 1,000,000 csv rows and its yardstick")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -354,7 +413,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "inquiryhub.settings")
     if args.child:
-        child(args.child, args.sheet)
+        child(args.child, args.sheet, openpyxl=args.openpyxl)
         return
     if args.yardstick:
         yardstick_child(args.yardstick)
@@ -415,13 +474,23 @@ def main() -> None:
             written: dict[str, dict[str, int]] = {}
             cpus: dict[str, list[float]] = {}  # Python + PostgreSQL CPU: the figure load does not inflate
 
-            def measure(key: str, label: str, *, side: str = "inquiryhub", path: Path = csv_path) -> None:
-                figures = run_child(path, "inquiries", env, yardstick=side == "yardstick", samework=side == "same work")
+            def measure(
+                key: str,
+                label: str,
+                *,
+                side: str = "inquiryhub",
+                path: Path = csv_path,
+                sheet: str = "inquiries",
+                openpyxl: bool = False,
+            ) -> dict:
+                figures = run_child(path, sheet, env, yardstick=side == "yardstick", samework=side == "same work",
+                                    openpyxl=openpyxl)  # fmt: skip
                 if figures["status"] != "done":
                     sys.exit(f"{label}: import {figures['status']}: {figures['error']}")
                 walls.setdefault(key, []).append(figures["wall"])
                 cpus.setdefault(key, []).append(figures["cpu"] + (figures["db_cpu"] or 0.0))
                 print(line(label, figures), flush=True)
+                return figures
 
             sides = ["inquiryhub", "same work", "yardstick"]
             for pair in range(args.pairs):
@@ -446,12 +515,7 @@ def main() -> None:
                               f"CPU (Python + PostgreSQL) {ours_cpu:.1f} s against {theirs_cpu:.1f} s, "
                               f"ratio {ours_cpu / theirs_cpu:.2f}x")  # fmt: skip
             if args.xlsx_rows:
-                xlsx_path = folder / "inquiries.xlsx"
-                write_xlsx(xlsx_path, args.xlsx_rows, "X")
-                with connection.cursor() as cursor:
-                    cursor.execute(TRUNCATE)
-                figures = run_child(xlsx_path, "", env)
-                print(line(f"xlsx, {args.xlsx_rows:,} rows, all new", figures))
+                xlsx_against_csv(folder, args.xlsx_rows, args.xlsx_pairs, connection, measure, args.xlsx_openpyxl)
             if args.million:
                 big = folder / "million.csv"
                 write_csv(big, 1_000_000, "M")

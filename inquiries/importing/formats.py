@@ -1,4 +1,7 @@
-"""The readers of each file format (part of `readers`): xlsx, csv, BIFF .xls and html .xls, each checked whole."""
+"""The readers of each file format (part of `readers`): csv, BIFF .xls and html .xls, each checked whole.
+
+The xlsx reader is `xlsx`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import csv
 import io
 import re
 import sys
-import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -33,153 +35,6 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 CHUNK = 1 << 20
 # A csv cell can be long (an inquiry's message), but not unbounded.
 csv.field_size_limit(min(sys.maxsize, 1 << 24))
-
-# Small workbooks may compress very well (a sheet of empty rows); the ratio cap starts above this.
-RATIO_FLOOR = 16 * 1024 * 1024
-
-# ---------------------------------------------------------------------------------------------
-# xlsx
-
-_ROW_TAG_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
-_ROW_NUMBER_RE = re.compile(rb'\sr="(\d{1,9})"')
-
-
-def _open_xlsx(path: Path, head: bytes, limits: Limits, finder: _Finder) -> Workbook:
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise UnreadableFile(
-            gettext_noop(
-                "This is an old Excel .xls file or a password-protected workbook. Save it as .xlsx without a password."
-            )
-        )
-    if not head.startswith(b"PK"):
-        raise UnreadableFile(gettext_noop("This is not an Excel workbook (.xlsx)."))
-    try:
-        archive = zipfile.ZipFile(path)
-        entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise UnreadableFile(gettext_noop("This is not an Excel workbook (.xlsx).")) from None
-    try:
-        names = {e.filename for e in entries}
-        if "xl/workbook.xml" not in names and "[Content_Types].xml" not in names:
-            raise UnreadableFile(gettext_noop("This is not an Excel workbook (.xlsx)."))
-        _check_unpacked(path, entries, limits)
-        return _load_xlsx(path, archive, limits, finder)
-    finally:
-        archive.close()
-
-
-def _check_unpacked(path: Path, entries: list[zipfile.ZipInfo], limits: Limits) -> None:
-    """Zip bombs: the sizes a zip declares bound what zipfile will unpack (it stops there and checks
-    the CRC), so capping the declared sizes caps the real work: in total, against the packed size,
-    and for the shared strings, which openpyxl holds in memory whole (~8x their XML)."""
-    unpacked = sum(e.file_size for e in entries)
-    if unpacked > limits.max_unpacked_bytes or len(entries) > 10_000:
-        raise UnreadableFile(
-            gettext_noop("The workbook unpacks to more than %(limit)s MB; it is refused as unsafe."),
-            limit=limits.max_unpacked_bytes // (1024 * 1024),
-        )
-    packed = max(1, path.stat().st_size)
-    if unpacked > RATIO_FLOOR and unpacked > packed * limits.max_ratio:
-        raise UnreadableFile(
-            gettext_noop(
-                "The workbook unpacks to %(ratio)s times its size (more than %(limit)s); it is refused as unsafe."
-            ),
-            ratio=unpacked // packed,
-            limit=limits.max_ratio,
-        )
-    shared = sum(e.file_size for e in entries if e.filename.lower().endswith("sharedstrings.xml"))
-    if shared > limits.max_shared_strings_bytes:
-        raise UnreadableFile(
-            gettext_noop(
-                "The workbook's text table (sharedStrings.xml) is larger than %(limit)s MB; it is refused as "
-                "unsafe. Split the workbook or save it as csv."
-            ),
-            limit=limits.max_shared_strings_bytes // (1024 * 1024),
-        )
-
-
-def _load_xlsx(path: Path, archive: zipfile.ZipFile, limits: Limits, finder: _Finder) -> Workbook:
-    import openpyxl
-
-    # Opened from a file object: openpyxl refuses a path by its name, and an export named .xls may be an xlsx.
-    handle = path.open("rb")
-    try:
-        book = openpyxl.load_workbook(handle, read_only=True, data_only=False, keep_links=False)
-    except Exception:  # noqa: BLE001 - openpyxl raises anything from KeyError to XML errors on a bad file
-        handle.close()
-        raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read.")) from None
-
-    def close() -> None:
-        book.close()
-        handle.close()
-
-    try:
-        tables = [_xlsx_table(archive, worksheet, limits.max_rows) for worksheet in book.worksheets]
-        kinds = [sheet_kind(worksheet.title) for worksheet in book.worksheets]
-        workbook = _sources(tables, kinds, limits, finder)
-        if not workbook.sheets and not any(kinds):
-            raise UnreadableFile(
-                gettext_noop("No sheet of this workbook has a name the importer knows. Name the sheets %(names)s."),
-                names=sheet_names_hint(),
-            )
-    except UnreadableFile:
-        close()
-        raise
-    except Exception:  # noqa: BLE001
-        close()
-        raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read.")) from None
-    workbook.close = close
-    return workbook
-
-
-def _xlsx_table(archive: zipfile.ZipFile, worksheet, max_rows: int) -> _Table:
-    def last_row() -> int:
-        return _scan_sheet_xml(archive, worksheet._worksheet_path, max_rows=max_rows)
-
-    def rows_from(first: int, last: int, width: int) -> Iterator[Row]:
-        # Only the columns that matter, only the rows counted: a sheet cannot make us build
-        # 16,384-cell rows or fill a million empty ones.
-        cells = worksheet.iter_rows(min_row=first, max_row=last, max_col=width, values_only=True)
-        yield from enumerate(cells, start=first)
-
-    # The first rows, up to a sane width: a header is never 200 columns wide.
-    head = list(enumerate(worksheet.iter_rows(min_row=1, max_row=HEADER_SCAN_ROWS, max_col=200, values_only=True), 1))
-    return _Table(worksheet.title, head, last_row, rows_from)
-
-
-def _scan_sheet_xml(archive: zipfile.ZipFile, member: str, *, max_rows: int) -> int:
-    """Read a sheet's XML through once: it must be whole (CRC, well-formed); returns its last row."""
-    from xml.parsers import expat
-
-    parser = expat.ParserCreate()
-
-    def refuse(*args):  # no DTDs, no entities: nothing that could expand
-        raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read."))
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    count = last = 0
-    tail = b""
-    try:
-        with archive.open(member.lstrip("/")) as stream:
-            while chunk := stream.read(CHUNK):
-                parser.Parse(chunk, False)
-                text = tail + chunk
-                cut = text.rfind(b">") + 1
-                text, tail = text[:cut], text[cut:][-4096:]
-                for match in _ROW_TAG_RE.finditer(text):
-                    count += 1
-                    number = _ROW_NUMBER_RE.match(text, match.end() - 1, text.find(b">", match.end() - 1) + 1)
-                    last = max(last, int(number.group(1)) if number else count)
-                if last > max_rows + 1:
-                    _check_rows(last - 1, max_rows)
-            parser.Parse(b"", True)
-    except UnreadableFile:
-        raise
-    except (zipfile.BadZipFile, expat.ExpatError, OSError, KeyError, EOFError, ValueError, RuntimeError):
-        raise UnreadableFile(gettext_noop("The workbook is damaged and cannot be read.")) from None
-    return last
-
 
 # ---------------------------------------------------------------------------------------------
 # csv

@@ -7,7 +7,8 @@ sheet XML is read through once to prove it is whole; a csv must decode completel
 with one clear message, so that a bad file is refused whole and never half-read.
 
 This module is the public place: the shared types and header finding are in `sources`, each
-format's reader in `formats`.
+format's reader in `formats`, the xlsx reader in `xlsx` (python-calamine, or openpyxl
+where calamine would read a cell otherwise: `xlsx_signs`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_noop
 
-from .formats import _open_biff, _open_csv, _open_html, _open_xlsx
+from .formats import _open_biff, _open_csv, _open_html
 from .sources import (  # noqa: F401 - re-exported: callers import the reader's types from here
     HEADER_SCAN_ROWS,
     Limits,
@@ -30,6 +31,7 @@ from .sources import (  # noqa: F401 - re-exported: callers import the reader's 
     _Finder,
     mapping_preview,
 )
+from .xlsx import _open_xlsx
 
 
 def open_workbook(
