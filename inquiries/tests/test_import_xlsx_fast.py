@@ -35,22 +35,23 @@ def through_openpyxl(monkeypatch, path):
         return read_all(path)
 
 
-def through_calamine(monkeypatch, path):
+def read_refusing(monkeypatch, path, reader: str, why: str):
+    """Read the workbook with xlsx.<reader> made to fail, so that the other path must serve."""
+
     def refuse(*args):
-        raise AssertionError("read by openpyxl")
+        raise AssertionError(why)
 
     with monkeypatch.context() as patch:
-        patch.setattr(xlsx, "_load_xlsx", refuse)
+        patch.setattr(xlsx, reader, refuse)
         return read_all(path)
+
+
+def through_calamine(monkeypatch, path):
+    return read_refusing(monkeypatch, path, "_load_xlsx", "read by openpyxl")
 
 
 def not_through_calamine(monkeypatch, path):
-    def refuse(*args):
-        raise AssertionError("read by calamine")
-
-    with monkeypatch.context() as patch:
-        patch.setattr(xlsx, "_calamine_tables", refuse)
-        return read_all(path)
+    return read_refusing(monkeypatch, path, "_calamine_tables", "read by calamine")
 
 
 def tables(path, fast: bool):
