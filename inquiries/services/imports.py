@@ -319,6 +319,7 @@ def _import_batch(job: ImportJob, result: ImportResult, summary: SheetSummary, i
                 # Two imports of overlapping files take turns per batch instead of colliding on keys.
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
             bulk_sql.batch_settings()
+            bulk_sql.refresh_statistics()
         outcome = importer.import_rows(rows) if rows else None
         if outcome is not None:
             ImportRejectedRow.objects.bulk_create(

@@ -11,7 +11,7 @@ from django.utils import translation
 from accounts.models import Account, AuditEvent
 from inquiries import services
 from inquiries.buyers import buyers_match_inquiries
-from inquiries.importing import sheets
+from inquiries.importing import bulk_sql, sheets
 from inquiries.models import Allocation, Buyer, FollowUp, Inquiry, InquiryState, Order, QualityVerdict
 from inquiries.tests.import_files import counts, run_import, write_csv
 from tests.factories import AccountFactory, InquiryFactory
@@ -286,3 +286,63 @@ def test_text_with_copy_control_characters_is_stored_as_typed(tmp_path, cast):
     assert counts(result) == {"inquiries": (1, 0, 0, 0)}
     stored = Inquiry.objects.get(external_id="T1")
     assert (stored.buyer_name, stored.message) == (odd.strip(), odd)
+
+
+def _planner_pages(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        return cursor.fetchone()[0]
+
+
+def _pages(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size(to_regclass(%s)) / current_setting('block_size')::int", [table])
+        return cursor.fetchone()[0]
+
+
+def _distinct_accounts_known() -> float | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_distinct FROM pg_stats WHERE tablename = 'inquiries_inquiry' AND attname = 'account_id'"
+        )
+        row = cursor.fetchone()
+        return row[0] if row else None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_a_looked_up_table_is_analyzed_again_once_it_has_doubled():
+    """An import into a small table keeps the planner's picture of it current (bulk_sql.refresh_statistics)."""
+    accounts = AccountFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE inquiries_inquiry")  # the table as it is now: no inquiries in this test yet
+    measured = _planner_pages("inquiries_inquiry")
+    assert _distinct_accounts_known() is None
+    numbers = iter(range(1_000_000))
+
+    def grow(count):
+        Inquiry.objects.bulk_create(
+            Inquiry(account=accounts[n % 3], external_id=f"S{n}", received_at=at(1, 8), message="x" * 200)
+            for n in (next(numbers) for _ in range(count))
+        )
+
+    while _pages("inquiries_inquiry") <= 2 * measured + 100:
+        grow(500)
+    bulk_sql.refresh_statistics()
+    analyzed = _planner_pages("inquiries_inquiry")
+    assert analyzed == _pages("inquiries_inquiry")
+    assert _distinct_accounts_known() == 3
+
+    grow(200)  # well short of doubling again: the statistics stand
+    bulk_sql.refresh_statistics()
+    assert _planner_pages("inquiries_inquiry") == analyzed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_every_import_batch_first_brings_the_statistics_up_to_date(tmp_path, cast, monkeypatch):
+    AccountFactory(code="cn1")
+    calls = []
+    monkeypatch.setattr(bulk_sql, "refresh_statistics", lambda: calls.append(Inquiry.objects.count()))
+    rows = [[f"S{n}", "cn1", "2024-03-05 08:00", "Ann", "", "US", "", "", "", "", "", "", "", ""] for n in range(5)]
+    result = run_import(write_csv(tmp_path / "five.csv", [HEADER, *rows]), sheet="inquiries", batch_rows=2)
+    assert counts(result) == {"inquiries": (5, 0, 0, 0)}
+    assert calls == [0, 2, 4]  # before each batch's lookups: what the batches before it wrote
