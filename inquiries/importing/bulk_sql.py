@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
+from django.db import OperationalError, connection, transaction
 
 from ..models import Allocation, Buyer, FollowUp, Inquiry, InquiryState, Quality, QualityVerdict
 
@@ -180,8 +180,16 @@ def refresh_statistics() -> None:
             [list(_LOOKED_UP_COLUMNS)],
         )
         for (table,) in cursor.fetchall():
+            name = connection.ops.quote_name(table)
             columns = ", ".join(connection.ops.quote_name(column) for column in _LOOKED_UP_COLUMNS[table])
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)} ({columns})")
+            try:
+                # ANALYZE waits for a VACUUM of the table (one against wraparound can take minutes);
+                # rather than hold the batch, a busy table is measured at a later batch.
+                with transaction.atomic():
+                    cursor.execute(f"LOCK TABLE {name} IN SHARE UPDATE EXCLUSIVE MODE NOWAIT")
+                    cursor.execute(f"ANALYZE {name} ({columns})")
+            except OperationalError:
+                continue
 
 
 def reserve_ids(table: str, count: int) -> list[int]:

@@ -12,7 +12,7 @@ from accounts.models import Account, AuditEvent
 from inquiries import services
 from inquiries.buyers import buyers_match_inquiries
 from inquiries.importing import bulk_sql, sheets
-from inquiries.models import Allocation, Buyer, FollowUp, Inquiry, InquiryState, Order, QualityVerdict
+from inquiries.models import Allocation, Buyer, BuyerKey, FollowUp, Inquiry, InquiryState, Order, QualityVerdict
 from inquiries.tests.import_files import counts, run_import, write_csv
 from tests.factories import AccountFactory, InquiryFactory
 
@@ -346,3 +346,33 @@ def test_every_import_batch_first_brings_the_statistics_up_to_date(tmp_path, cas
     result = run_import(write_csv(tmp_path / "five.csv", [HEADER, *rows]), sheet="inquiries", batch_rows=2)
     assert counts(result) == {"inquiries": (5, 0, 0, 0)}
     assert calls == [0, 2, 4]  # before each batch's lookups: what the batches before it wrote
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the set-based path is PostgreSQL's")
+def test_a_table_busy_elsewhere_is_measured_at_a_later_batch_instead_of_holding_this_one():
+    import psycopg2
+
+    account = AccountFactory()
+    other = psycopg2.connect(**connection.get_connection_params())  # another session: a VACUUM, say
+    try:
+        other.autocommit = True
+        with other.cursor() as cursor:
+            cursor.execute("ANALYZE inquiries_buyerkey")  # the table as it is: nothing of this test's yet
+        measured = _planner_pages("inquiries_buyerkey")
+        buyer = Buyer.objects.create(name="Ann")
+        numbers = iter(range(1_000_000))
+        while _pages("inquiries_buyerkey") <= 2 * measured + 100:
+            BuyerKey.objects.bulk_create(
+                BuyerKey(buyer=buyer, kind="email", value=f"{next(numbers)}@example.com{'x' * 100}") for _ in range(500)
+            )
+        other.autocommit = False
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE inquiries_buyerkey IN SHARE UPDATE EXCLUSIVE MODE")  # held until rollback
+        bulk_sql.refresh_statistics()
+        assert _planner_pages("inquiries_buyerkey") == measured
+        Inquiry.objects.create(account=account, external_id="after", received_at=at(1, 8))  # the batch goes on
+        other.rollback()
+    finally:
+        other.close()
+    bulk_sql.refresh_statistics()
+    assert _planner_pages("inquiries_buyerkey") == _pages("inquiries_buyerkey")
