@@ -174,9 +174,8 @@ def refresh_statistics() -> None:
     """
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT c.relname FROM pg_class c WHERE c.relname = ANY(%s) AND c.relkind = 'r' "
-            "AND c.oid = to_regclass(quote_ident(c.relname)) "
-            "AND pg_relation_size(c.oid) / current_setting('block_size')::int > 2 * GREATEST(c.relpages, 0) + 100",
+            "SELECT c.relname FROM pg_class c WHERE c.oid = ANY(%s::regclass[]) "
+            "AND pg_relation_size(c.oid) / current_setting('block_size')::int > 2 * c.relpages + 100",
             [list(_LOOKED_UP_COLUMNS)],
         )
         for (table,) in cursor.fetchall():

@@ -1,6 +1,7 @@
 """The set-based import (PostgreSQL, importing/bulk_sql.py) writes exactly the rows the batch services write."""
 
 import datetime as dt
+import itertools
 import zoneinfo
 from decimal import Decimal
 
@@ -300,6 +301,13 @@ def _pages(table: str) -> int:
         return cursor.fetchone()[0]
 
 
+def _grow_past_double(table: str, measured: int, make) -> None:
+    """Insert `make()`'s rows, 500 at a time, until `table` has more than doubled since it had `measured` pages."""
+    while _pages(table) <= 2 * measured + 100:
+        rows = [make() for _ in range(500)]
+        type(rows[0]).objects.bulk_create(rows)
+
+
 def _distinct_accounts_known() -> float | None:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -317,22 +325,19 @@ def test_a_looked_up_table_is_analyzed_again_once_it_has_doubled():
         cursor.execute("ANALYZE inquiries_inquiry")  # the table as it is now: no inquiries in this test yet
     measured = _planner_pages("inquiries_inquiry")
     assert _distinct_accounts_known() is None
-    numbers = iter(range(1_000_000))
+    numbers = itertools.count()
 
-    def grow(count):
-        Inquiry.objects.bulk_create(
-            Inquiry(account=accounts[n % 3], external_id=f"S{n}", received_at=at(1, 8), message="x" * 200)
-            for n in (next(numbers) for _ in range(count))
-        )
+    def inquiry():
+        n = next(numbers)
+        return Inquiry(account=accounts[n % 3], external_id=f"S{n}", received_at=at(1, 8), message="x" * 200)
 
-    while _pages("inquiries_inquiry") <= 2 * measured + 100:
-        grow(500)
+    _grow_past_double("inquiries_inquiry", measured, inquiry)
     bulk_sql.refresh_statistics()
     analyzed = _planner_pages("inquiries_inquiry")
     assert analyzed == _pages("inquiries_inquiry")
     assert _distinct_accounts_known() == 3
 
-    grow(200)  # well short of doubling again: the statistics stand
+    Inquiry.objects.bulk_create([inquiry() for _ in range(200)])  # well short of doubling again: they stand
     bulk_sql.refresh_statistics()
     assert _planner_pages("inquiries_inquiry") == analyzed
 
@@ -360,11 +365,12 @@ def test_a_table_busy_elsewhere_is_measured_at_a_later_batch_instead_of_holding_
             cursor.execute("ANALYZE inquiries_buyerkey")  # the table as it is: nothing of this test's yet
         measured = _planner_pages("inquiries_buyerkey")
         buyer = Buyer.objects.create(name="Ann")
-        numbers = iter(range(1_000_000))
-        while _pages("inquiries_buyerkey") <= 2 * measured + 100:
-            BuyerKey.objects.bulk_create(
-                BuyerKey(buyer=buyer, kind="email", value=f"{next(numbers)}@example.com{'x' * 100}") for _ in range(500)
-            )
+        numbers = itertools.count()
+        _grow_past_double(
+            "inquiries_buyerkey",
+            measured,
+            lambda: BuyerKey(buyer=buyer, kind="email", value=f"{next(numbers)}@example.com{'x' * 100}"),
+        )
         other.autocommit = False
         with other.cursor() as cursor:
             cursor.execute("LOCK TABLE inquiries_buyerkey IN SHARE UPDATE EXCLUSIVE MODE")  # held until rollback
